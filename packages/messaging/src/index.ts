@@ -1,0 +1,1 @@
+export { subjectFor } from './subjects.js';

@@ -1,0 +1,1 @@
+export { importBuiltPackage, type PackagingReport } from './packaging.js';
