@@ -2,6 +2,8 @@
 // and workspace packages consumed from source through the "@weft/source" condition.
 module.exports = {
   testEnvironment: 'node',
+  // Read by scripts/test-all.mjs to print the closing "N passed, N failed" line.
+  reporters: ['default', ['<rootDir>/../../scripts/jest-summary-reporter.cjs', {}]],
   extensionsToTreatAsEsm: ['.ts'],
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },

@@ -1,5 +1,27 @@
-import { Module } from '@nestjs/common';
-import { HealthController } from './health/health.controller.js';
-import { HealthService } from './health/health.service.js';
-@Module({ controllers: [HealthController], providers: [HealthService] })
-export class AppModule {}
+import { Module, type DynamicModule } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Logger } from '@weft/log-schema';
+import { DEPENDENCY_CHECKS, HealthController, OpenApiModule, SERVICE_LOGGER } from '@weft/server-kit';
+import type { ControlPlaneConfig } from './config/control-plane.config.js';
+import { dependencyChecks, type ControlPlaneDependencies } from './infrastructure/dependencies.js';
+import { NATS_CONNECTION, S3_CLIENT } from './infrastructure/tokens.js';
+
+/** The control plane's root module, built around connections opened before Nest starts. */
+@Module({})
+export class AppModule {
+  static register(deps: ControlPlaneDependencies, config: ControlPlaneConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [OpenApiModule],
+      controllers: [HealthController],
+      providers: [
+        { provide: SERVICE_LOGGER, useValue: logger },
+        { provide: DEPENDENCY_CHECKS, useValue: dependencyChecks(deps, config.s3.bucket) },
+        { provide: DataSource, useValue: deps.dataSource },
+        { provide: NATS_CONNECTION, useValue: deps.nats },
+        { provide: S3_CLIENT, useValue: deps.s3 },
+      ],
+      exports: [SERVICE_LOGGER, DataSource, NATS_CONNECTION, S3_CLIENT],
+    };
+  }
+}

@@ -1,0 +1,115 @@
+import type { DataSource } from 'typeorm';
+import { hashPassword, randomToken } from '@weft/crypto';
+import { BUILT_IN_ROLES } from '@weft/rbac';
+
+export const FIRST_ENVIRONMENTS = [
+  { name: 'development', kind: 'development' },
+  { name: 'test', kind: 'test' },
+  { name: 'production', kind: 'production' },
+] as const;
+
+export interface FirstAdminRequest {
+  organizationName: string;
+  organizationSlug: string;
+  adminEmail: string;
+  adminFirstName: string;
+  adminLastName: string;
+  /** Used only when the admin does not exist yet; generated when absent. */
+  adminPassword?: string;
+}
+
+export interface FirstAdminResult {
+  organization: { id: string; name: string; slug: string; created: boolean };
+  environments: Array<{ id: string; name: string }>;
+  admin: {
+    id: string;
+    email: string;
+    created: boolean;
+    /** Only when this call created the admin with a generated password: shown once, never stored. */
+    generatedPassword?: string;
+  };
+}
+
+/**
+ * Creates the first organization, its development/test/production environments, the built-in
+ * roles and an administrator. Idempotent: running it again changes nothing that exists and
+ * never resets a password. Serialised by an advisory lock so concurrent runs cannot race.
+ */
+export async function bootstrapFirstAdmin(
+  dataSource: DataSource,
+  request: FirstAdminRequest,
+): Promise<FirstAdminResult> {
+  const email = request.adminEmail.trim().toLowerCase();
+  const generatedPassword = request.adminPassword === undefined ? randomToken(18) : undefined;
+  // Hash outside the transaction: it is deliberately slow.
+  const passwordHash = await hashPassword(request.adminPassword ?? generatedPassword!);
+
+  return dataSource.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('weft.bootstrap-first-admin'))`);
+
+    const insertedOrg = (await tx.query(
+      `INSERT INTO organizations (name, slug) VALUES ($1, $2)
+       ON CONFLICT (slug) DO NOTHING RETURNING id`,
+      [request.organizationName, request.organizationSlug],
+    )) as Array<{ id: string }>;
+    const [org] = (await tx.query(`SELECT id, name, slug FROM organizations WHERE slug = $1`, [
+      request.organizationSlug,
+    ])) as Array<{ id: string; name: string; slug: string }>;
+    if (!org) throw new Error('organization vanished during bootstrap');
+
+    for (const environment of FIRST_ENVIRONMENTS) {
+      await tx.query(
+        `INSERT INTO environments (org_id, name, kind) VALUES ($1, $2, $3)
+         ON CONFLICT (org_id, name) DO NOTHING`,
+        [org.id, environment.name, environment.kind],
+      );
+    }
+    const environments = (await tx.query(
+      `SELECT id, name FROM environments WHERE org_id = $1 ORDER BY created_at, name`,
+      [org.id],
+    )) as Array<{ id: string; name: string }>;
+
+    for (const role of Object.values(BUILT_IN_ROLES)) {
+      await tx.query(
+        `INSERT INTO roles (org_id, name, built_in, admin, default_levels, environment_levels)
+         VALUES ($1, $2, true, $3, $4::jsonb, $5::jsonb)
+         ON CONFLICT (org_id, name) DO NOTHING`,
+        [org.id, role.name, role.admin, JSON.stringify(role.defaultEnvironmentLevels ?? []), JSON.stringify(role.environments)],
+      );
+    }
+    const [adminRole] = (await tx.query(
+      `SELECT id FROM roles WHERE org_id = $1 AND name = $2`,
+      [org.id, BUILT_IN_ROLES.administrator.name],
+    )) as Array<{ id: string }>;
+    if (!adminRole) throw new Error('administrator role missing after bootstrap');
+
+    const insertedUser = (await tx.query(
+      `INSERT INTO users (email, first_name, last_name, password_hash, email_verified_at)
+       VALUES ($1, $2, $3, $4, now())
+       ON CONFLICT (email) DO NOTHING RETURNING id`,
+      [email, request.adminFirstName, request.adminLastName, passwordHash],
+    )) as Array<{ id: string }>;
+    const [user] = (await tx.query(`SELECT id FROM users WHERE email = $1`, [email])) as Array<{ id: string }>;
+    if (!user) throw new Error('admin user vanished during bootstrap');
+
+    await tx.query(
+      `INSERT INTO memberships (org_id, user_id, role_ids) VALUES ($1, $2, ARRAY[$3::uuid])
+       ON CONFLICT (org_id, user_id) DO UPDATE
+         SET role_ids = CASE WHEN $3::uuid = ANY (memberships.role_ids) THEN memberships.role_ids
+                             ELSE array_append(memberships.role_ids, $3::uuid) END`,
+      [org.id, user.id, adminRole.id],
+    );
+
+    const created = insertedUser.length > 0;
+    return {
+      organization: { ...org, created: insertedOrg.length > 0 },
+      environments,
+      admin: {
+        id: user.id,
+        email,
+        created,
+        ...(created && generatedPassword !== undefined ? { generatedPassword } : {}),
+      },
+    };
+  });
+}

@@ -1,0 +1,87 @@
+import { ConfigError, assertNoSecretDefaults, secretSettingsOf, validateEnv } from '@weft/server-kit';
+import { BootstrapEnv, MigrateEnv } from './commands.config.js';
+import { ControlPlaneEnv, compileControlPlaneConfig } from './control-plane.config.js';
+
+const valid = {
+  DATABASE_URL: 'postgres://weft:pw-for-test@127.0.0.1:5432/weft',
+  NATS_URL: 'nats://127.0.0.1:4222',
+};
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    compileControlPlaneConfig(validateEnv(ControlPlaneEnv, env));
+  } catch (error) {
+    if (ConfigError.is(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('control plane configuration', () => {
+  it('applies defaults to everything but the required settings', () => {
+    const config = compileControlPlaneConfig(validateEnv(ControlPlaneEnv, valid));
+    expect(config.http).toEqual({ port: 3000, host: '127.0.0.1' });
+    expect(config.logLevel).toBe('info');
+    expect(config.database).toEqual({ url: valid.DATABASE_URL, poolSize: 10 });
+    expect(config.nats).toEqual({ servers: ['nats://127.0.0.1:4222'] });
+    expect(config.s3).toEqual({ region: 'us-east-1', bucket: 'weft', forcePathStyle: false });
+    expect(config.startupTimeoutMs).toBe(15_000);
+  });
+
+  it('names each missing required setting in one line', () => {
+    const error = configError({});
+    expect(error.settings.sort()).toEqual(['DATABASE_URL', 'NATS_URL']);
+    expect(error.message).toBe('invalid configuration: DATABASE_URL is required; NATS_URL is required');
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('rejects a malformed DATABASE_URL without echoing it', () => {
+    const error = configError({ ...valid, DATABASE_URL: 'mysql://root:hunter2-secret@db/weft' });
+    expect(error.settings).toEqual(['DATABASE_URL']);
+    expect(error.message).toContain('DATABASE_URL must be a postgres:// or postgresql:// URL');
+    expect(error.message).not.toContain('hunter2-secret');
+  });
+
+  it('parses numbers and booleans and rejects bad ones by name', () => {
+    expect(configError({ ...valid, CONTROL_PLANE_PORT: 'eighty' }).settings).toEqual(['CONTROL_PLANE_PORT']);
+    expect(configError({ ...valid, CONTROL_PLANE_PORT: '70000' }).settings).toEqual(['CONTROL_PLANE_PORT']);
+    expect(configError({ ...valid, S3_FORCE_PATH_STYLE: 'maybe' }).settings).toEqual(['S3_FORCE_PATH_STYLE']);
+    expect(configError({ ...valid, LOG_LEVEL: 'chatty' }).message).toContain('LOG_LEVEL must be one of');
+    const config = compileControlPlaneConfig(
+      validateEnv(ControlPlaneEnv, { ...valid, CONTROL_PLANE_PORT: '8080', S3_FORCE_PATH_STYLE: 'true' }),
+    );
+    expect(config.http.port).toBe(8080);
+    expect(config.s3.forcePathStyle).toBe(true);
+  });
+
+  it('accepts a NATS cluster as a comma-separated list', () => {
+    const config = compileControlPlaneConfig(
+      validateEnv(ControlPlaneEnv, { ...valid, NATS_URL: 'nats://a:4222, tls://b:4222' }),
+    );
+    expect(config.nats.servers).toEqual(['nats://a:4222', 'tls://b:4222']);
+  });
+
+  it('enforces cross-field rules for S3 and NATS credentials', () => {
+    expect(configError({ ...valid, S3_ACCESS_KEY_ID: 'AKIA' }).settings).toEqual(['S3_SECRET_ACCESS_KEY']);
+    expect(configError({ ...valid, S3_ENDPOINT: 'http://127.0.0.1:9000' }).message).toContain(
+      'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are required when S3_ENDPOINT is set',
+    );
+    expect(configError({ ...valid, NATS_USER: 'control-plane' }).settings).toEqual(['NATS_PASSWORD']);
+  });
+
+  it('treats blank values as unset', () => {
+    expect(configError({ ...valid, DATABASE_URL: '   ' }).settings).toEqual(['DATABASE_URL']);
+  });
+
+  it('declares every credential a secret, and no secret has a default', () => {
+    expect(secretSettingsOf(ControlPlaneEnv).sort()).toEqual([
+      'DATABASE_URL',
+      'NATS_PASSWORD',
+      'S3_SECRET_ACCESS_KEY',
+    ]);
+    for (const schema of [ControlPlaneEnv, MigrateEnv, BootstrapEnv]) {
+      expect(() => assertNoSecretDefaults(schema)).not.toThrow();
+    }
+    expect(secretSettingsOf(BootstrapEnv)).toContain('WEFT_BOOTSTRAP_ADMIN_PASSWORD');
+  });
+});

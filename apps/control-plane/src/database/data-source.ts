@@ -1,0 +1,49 @@
+import { DataSource } from 'typeorm';
+import { Environment } from './entities/environment.entity.js';
+import { Membership } from './entities/membership.entity.js';
+import { Organization } from './entities/organization.entity.js';
+import { RoleRecord } from './entities/role.entity.js';
+import { User } from './entities/user.entity.js';
+import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema.js';
+
+export const ENTITIES = [Organization, Environment, User, RoleRecord, Membership];
+/** Every migration, in order. Schema changes only ever happen through these. */
+export const MIGRATIONS = [InitialSchema1764000000000];
+
+export interface DatabaseSettings {
+  url: string;
+  poolSize?: number;
+  /** Bound on opening a connection, so boot and /ready never hang on an unreachable server. */
+  connectTimeoutMs?: number;
+  applicationName?: string;
+}
+
+export function createDataSource(settings: DatabaseSettings): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: settings.url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+    poolSize: settings.poolSize ?? 10,
+    applicationName: settings.applicationName ?? 'weft-control-plane',
+    connectTimeoutMS: settings.connectTimeoutMs ?? 5000,
+    extra: { query_timeout: 30_000 },
+  });
+}
+
+/** Applies pending migrations; returns the names applied. */
+export async function migrate(url: string): Promise<string[]> {
+  const dataSource = createDataSource({ url, poolSize: 1 });
+  await dataSource.initialize();
+  try {
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((m) => m.name);
+  } finally {
+    await dataSource.destroy();
+  }
+}

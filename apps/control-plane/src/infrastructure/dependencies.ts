@@ -1,0 +1,104 @@
+import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import type { NatsConnection } from 'nats';
+import type { DataSource } from 'typeorm';
+import type { Logger } from '@weft/log-schema';
+import {
+  StartupError,
+  connectNatsAtBoot,
+  describeUrl,
+  natsDependencyCheck,
+  type DependencyCheck,
+} from '@weft/server-kit';
+import type { ControlPlaneConfig, S3Settings } from '../config/control-plane.config.js';
+import { createDataSource } from '../database/data-source.js';
+
+/** The control plane's live connections, opened once at boot and closed at shutdown. */
+export interface ControlPlaneDependencies {
+  dataSource: DataSource;
+  nats: NatsConnection;
+  s3: S3Client;
+  close(): Promise<void>;
+}
+
+// PostgreSQL errors that retrying cannot fix: bad password, unknown database or role.
+const PERMANENT_PG_ERRORS = new Set(['28P01', '28000', '3D000', '42501']);
+
+export async function openDatabase(config: ControlPlaneConfig, logger: Logger): Promise<DataSource> {
+  const deadline = Date.now() + config.startupTimeoutMs;
+  for (let attempt = 1; ; attempt += 1) {
+    const dataSource = createDataSource({ url: config.database.url, poolSize: config.database.poolSize, connectTimeoutMs: 3000 });
+    try {
+      await dataSource.initialize();
+      if (await dataSource.showMigrations()) {
+        await dataSource.destroy();
+        throw new StartupError(
+          `the database at DATABASE_URL (${describeUrl(config.database.url)}) has pending migrations: run "weft-control-plane migrate" first`,
+        );
+      }
+      return dataSource;
+    } catch (error) {
+      if (error instanceof StartupError) throw error;
+      const code = (error as { code?: string }).code;
+      const reason = error instanceof Error ? error.message : String(error);
+      if ((code !== undefined && PERMANENT_PG_ERRORS.has(code)) || Date.now() + 1000 > deadline) {
+        throw new StartupError(
+          `cannot connect to PostgreSQL at DATABASE_URL (${describeUrl(config.database.url)}): ${reason}`,
+        );
+      }
+      logger.warn('PostgreSQL not reachable yet; retrying', { attempt, reason });
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * attempt, 3000)));
+    }
+  }
+}
+
+export function createS3Client(settings: S3Settings): S3Client {
+  return new S3Client({
+    region: settings.region,
+    forcePathStyle: settings.forcePathStyle,
+    maxAttempts: 2,
+    ...(settings.endpoint !== undefined ? { endpoint: settings.endpoint } : {}),
+    ...(settings.credentials !== undefined ? { credentials: settings.credentials } : {}),
+  });
+}
+
+export async function openDependencies(
+  config: ControlPlaneConfig,
+  logger: Logger,
+): Promise<ControlPlaneDependencies> {
+  const dataSource = await openDatabase(config, logger);
+  let nats: NatsConnection;
+  try {
+    nats = await connectNatsAtBoot(config.nats, {
+      timeoutMs: config.startupTimeoutMs,
+      logger,
+      name: 'weft-control-plane',
+    });
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+  const s3 = createS3Client(config.s3);
+  return {
+    dataSource,
+    nats,
+    s3,
+    async close() {
+      s3.destroy();
+      await nats.drain().catch(() => nats.close());
+      await dataSource.destroy();
+    },
+  };
+}
+
+export function dependencyChecks(deps: ControlPlaneDependencies, bucket: string): DependencyCheck[] {
+  return [
+    { name: 'postgres', check: async () => void (await deps.dataSource.query('SELECT 1')) },
+    natsDependencyCheck(deps.nats),
+    {
+      name: 's3',
+      check: async () => {
+        await deps.s3.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: AbortSignal.timeout(2000) });
+      },
+    },
+  ];
+}

@@ -1,0 +1,55 @@
+import 'reflect-metadata';
+import { createJsonLogger } from '@weft/log-schema';
+import {
+  StartupError,
+  connectNatsAtBoot,
+  createHttpApplication,
+  exitWithLine,
+  listenUntilSignal,
+  loadConfigOrExit,
+} from '@weft/server-kit';
+import { AppModule } from './app.module.js';
+import { GatewayEnv, compileGatewayConfig } from './config/gateway.config.js';
+
+const SERVICE = 'gateway';
+
+const HELP = `Usage: weft-gateway
+
+The only door for agents and for callers of published APIs. Settings come from environment
+variables; docs/configuration.md lists every one.
+`;
+
+async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (argv.length > 0) exitWithLine(SERVICE, `unknown argument "${argv[0]}" (try --help)`, 2);
+
+  const { config, secrets } = loadConfigOrExit(SERVICE, GatewayEnv, compileGatewayConfig);
+  const logger = createJsonLogger({ service: SERVICE, level: config.logLevel, secretValues: secrets });
+  const nats = await connectNatsAtBoot(config.nats, {
+    timeoutMs: config.startupTimeoutMs,
+    logger,
+    name: 'weft-gateway',
+  });
+  const app = await createHttpApplication(AppModule.register(nats, logger), {
+    logger,
+    title: 'Weft gateway',
+    description: 'The door for agents (work pulls, events) and for callers of published APIs.',
+  });
+  await listenUntilSignal(app, {
+    port: config.http.port,
+    host: config.http.host,
+    logger,
+    release: async () => {
+      await nats.drain().catch(() => nats.close());
+    },
+    name: 'gateway',
+  });
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (StartupError.is(error)) exitWithLine(SERVICE, error.message, 1);
+  exitWithLine(SERVICE, `fatal: ${error instanceof Error ? error.message : String(error)}`, 1);
+});

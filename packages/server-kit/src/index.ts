@@ -1,0 +1,32 @@
+export { ACTION_METADATA, ActionGuard, RequireAction, type AuthenticatedRequest } from './actions.js';
+export {
+  createHttpApplication,
+  configureHttpApplication,
+  exitWithLine,
+  listenUntilSignal,
+  loadConfigOrExit,
+  type HttpServiceOptions,
+} from './bootstrap.js';
+export {
+  ConfigError,
+  Secret,
+  assertNoSecretDefaults,
+  secretSettingsOf,
+  secretValuesOf,
+  settingNamesOf,
+  validateEnv,
+} from './config.js';
+export { assertEveryRouteDeclaresAction, listEndpoints, type EndpointDeclaration } from './endpoints.js';
+export { HttpErrorFilter, type ErrorBody } from './errors.js';
+export { NestJsonLogger } from './logger.js';
+export { OpenApiController, OpenApiDocumentHolder, OpenApiModule } from './openapi.js';
+export {
+  checkReadiness,
+  type DependencyCheck,
+  type DependencyStatus,
+  type ReadinessReport,
+} from './readiness.js';
+export { IsUrlWithProtocol, ToBool, ToInt, describeUrl } from './validators.js';
+export { ServiceEnv, compileNatsSettings, type NatsSettings } from './service-env.js';
+export { DEPENDENCY_CHECKS, HealthController, SERVICE_LOGGER, type PublicReadiness } from './health.js';
+export { StartupError, connectNatsAtBoot, natsDependencyCheck } from './startup.js';

@@ -1,0 +1,48 @@
+import type { NatsConnection } from 'nats';
+import { connectNats, natsHealth } from '@weft/messaging';
+import type { Logger } from '@weft/log-schema';
+import type { DependencyCheck } from './readiness.js';
+import type { NatsSettings } from './service-env.js';
+
+const STARTUP_ERROR = Symbol.for('weft.server-kit.startup-error');
+
+/** A dependency cannot be reached at boot. The message is one line naming the setting to fix. */
+export class StartupError extends Error {
+  readonly [STARTUP_ERROR] = true;
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+  static is(value: unknown): value is StartupError {
+    return typeof value === 'object' && value !== null && STARTUP_ERROR in value;
+  }
+}
+
+/** Connects to NATS with a bounded first attempt; a failure names NATS_URL (credentials stripped). */
+export async function connectNatsAtBoot(
+  settings: NatsSettings,
+  options: { timeoutMs: number; logger: Logger; name: string },
+): Promise<NatsConnection> {
+  try {
+    return await connectNats({
+      url: settings.servers.join(','),
+      name: options.name,
+      ...(settings.user !== undefined ? { user: settings.user, pass: settings.password } : {}),
+      timeoutMs: options.timeoutMs,
+      logger: options.logger,
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StartupError(`cannot connect to NATS at NATS_URL: ${reason}`);
+  }
+}
+
+export function natsDependencyCheck(nats: NatsConnection): DependencyCheck {
+  return {
+    name: 'nats',
+    check: async () => {
+      const health = await natsHealth(nats);
+      if (!health.up) throw new Error(health.detail ?? 'NATS is down');
+    },
+  };
+}

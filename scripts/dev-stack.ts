@@ -1,0 +1,238 @@
+// `pnpm dev`: the whole stack on embedded defaults, in watch mode.
+// Starts PostgreSQL, nats-server (JetStream) and an S3-compatible server unless DATABASE_URL,
+// NATS_URL or S3_ENDPOINT point at real ones; migrates; bootstraps the first organization and
+// administrator; starts control plane, gateway and agent; Ctrl-C stops everything it started.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { startNats, startPostgres, startS3 } from '@weft/testing';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const devDir = join(root, '.weft', 'dev');
+const ports = {
+  controlPlane: Number(process.env.CONTROL_PLANE_PORT ?? 3000),
+  gateway: Number(process.env.GATEWAY_PORT ?? 3100),
+  postgres: Number(process.env.WEFT_DEV_POSTGRES_PORT ?? 5433),
+  nats: Number(process.env.WEFT_DEV_NATS_PORT ?? 4222),
+  s3: Number(process.env.WEFT_DEV_S3_PORT ?? 4569),
+};
+const ADMIN_EMAIL = process.env.WEFT_BOOTSTRAP_ADMIN_EMAIL ?? 'admin@weft.local';
+
+const colours = { 'control-plane': 36, gateway: 35, agent: 33, stack: 32 } as const;
+type Source = keyof typeof colours;
+
+function say(source: Source, text: string): void {
+  const tag = process.stdout.isTTY ? `\x1b[${colours[source]}m${source.padEnd(13)}\x1b[0m` : source.padEnd(13);
+  for (const line of text.split('\n')) if (line.trim() !== '') process.stdout.write(`${tag} ${prettify(line)}\n`);
+}
+
+/** JSON log lines become `level msg {fields}` for people; anything else passes through. */
+function prettify(line: string): string {
+  if (!line.startsWith('{')) return line;
+  try {
+    const { v: _v, time, level, service: _service, msg, ...fields } = JSON.parse(line) as Record<string, unknown>;
+    const extra = Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : '';
+    return `${String(time).slice(11, 19)} ${String(level).toUpperCase().padEnd(5)} ${String(msg)}${extra}`;
+  } catch {
+    return line;
+  }
+}
+
+const stops: Array<() => Promise<void>> = [];
+const children: ChildProcess[] = [];
+let stopping = false;
+
+async function stopAll(code: number): Promise<never> {
+  if (stopping) process.exit(code);
+  stopping = true;
+  say('stack', 'stopping…');
+  await Promise.all(children.map(stopChild));
+  for (const stop of stops.reverse()) {
+    await stop().catch((error: unknown) => say('stack', `stop failed: ${(error as Error).message}`));
+  }
+  say('stack', 'stopped; nothing left running');
+  process.exit(code);
+}
+
+/** Each app runs in its own process group so `node --watch` and its child go down together. */
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return resolve();
+    const kill = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, signal);
+      } catch {
+        /* already gone */
+      }
+    };
+    const timer = setTimeout(() => kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    kill('SIGTERM');
+  });
+}
+
+function startApp(source: Exclude<Source, 'stack'>, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const cwd = join(root, 'apps', source);
+  const child = spawn(
+    process.execPath,
+    ['--watch', '--conditions=@weft/source', '--import', '@swc-node/register/esm-register', '--no-warnings', ...args],
+    { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => say(source, chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => say(source, chunk));
+  child.on('exit', (code, signal) => {
+    if (!stopping) say(source, `exited (${signal ?? code}); fix the error above and save a file to restart it`);
+  });
+  children.push(child);
+  return child;
+}
+
+/** Runs a control-plane command to completion (migrate, bootstrap) and returns its stdout. */
+function controlPlaneCommand(args: string[], env: NodeJS.ProcessEnv): string {
+  const result = spawnSync(
+    process.execPath,
+    ['--conditions=@weft/source', '--import', '@swc-node/register/esm-register', '--no-warnings', 'src/main.ts', ...args],
+    { cwd: join(root, 'apps', 'control-plane'), env, encoding: 'utf8' },
+  );
+  if (result.status !== 0) {
+    say('control-plane', result.stderr || result.stdout);
+    throw new Error(`control-plane ${args[0]} failed`);
+  }
+  return result.stdout;
+}
+
+async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function waitForReady(name: string, url: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !stopping) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
+      if (response.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`${name} did not become ready at ${url}`);
+}
+
+/** The admin's password is generated on first bootstrap and kept (0600) so later runs can show it. */
+function rememberAdmin(output: string): { email: string; password?: string } {
+  const file = join(devDir, 'admin.json');
+  const result = JSON.parse(output.trim().split('\n').pop() ?? '{}') as {
+    admin: { email: string; generatedPassword?: string };
+  };
+  if (result.admin.generatedPassword !== undefined) {
+    writeFileSync(file, JSON.stringify({ email: result.admin.email, password: result.admin.generatedPassword }), {
+      mode: 0o600,
+    });
+    chmodSync(file, 0o600);
+  }
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as { email: string; password?: string };
+  return { email: result.admin.email };
+}
+
+function writeAgentConfig(): string {
+  const file = join(devDir, 'agent.yaml');
+  mkdirSync(join(devDir, 'agent'), { recursive: true });
+  writeFileSync(
+    file,
+    [
+      '# Written by `pnpm dev` on every start: a private agent of the development group.',
+      `gatewayUrl: http://127.0.0.1:${ports.gateway}`,
+      'agentName: dev-agent',
+      'agentGroupId: development',
+      `stateDir: ${join(devDir, 'agent', 'state')}`,
+      `workDir: ${join(devDir, 'agent', 'work')}`,
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+async function main(): Promise<void> {
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+  mkdirSync(devDir, { recursive: true });
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
+
+  if (!env.DATABASE_URL) {
+    say('stack', `starting embedded PostgreSQL on 127.0.0.1:${ports.postgres} (data in .weft/dev/postgres)`);
+    const postgres = await startPostgres({ dataDir: join(devDir, 'postgres'), port: ports.postgres, persistent: true });
+    stops.push(() => postgres.stop());
+    env.DATABASE_URL = await ensureDatabase(postgres.url, 'weft');
+  } else say('stack', 'using PostgreSQL from DATABASE_URL');
+
+  if (!env.NATS_URL) {
+    say('stack', `starting nats-server with JetStream on 127.0.0.1:${ports.nats} (store in .weft/dev/nats)`);
+    const nats = await startNats({ storeDir: join(devDir, 'nats'), port: ports.nats });
+    stops.push(() => nats.stop());
+    env.NATS_URL = nats.url;
+  } else say('stack', 'using NATS from NATS_URL');
+
+  if (!env.S3_ENDPOINT) {
+    say('stack', `starting the local S3-compatible server on 127.0.0.1:${ports.s3} (objects in .weft/dev/s3)`);
+    const s3 = await startS3({ dir: join(devDir, 's3'), port: ports.s3, buckets: [env.S3_BUCKET ?? 'weft'] });
+    stops.push(() => s3.stop());
+    Object.assign(env, {
+      S3_ENDPOINT: s3.endpoint,
+      S3_REGION: s3.region,
+      S3_ACCESS_KEY_ID: s3.accessKeyId,
+      S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      S3_FORCE_PATH_STYLE: 'true',
+    });
+  } else say('stack', 'using S3 from S3_ENDPOINT');
+
+  say('control-plane', controlPlaneCommand(['migrate'], env));
+  const admin = rememberAdmin(
+    controlPlaneCommand(['bootstrap', '--json'], { ...env, WEFT_BOOTSTRAP_ADMIN_EMAIL: ADMIN_EMAIL }),
+  );
+
+  startApp('control-plane', ['src/main.ts'], { ...env, CONTROL_PLANE_PORT: String(ports.controlPlane) });
+  startApp('gateway', ['src/main.ts'], { ...env, GATEWAY_PORT: String(ports.gateway) });
+  await waitForReady('control plane', `http://127.0.0.1:${ports.controlPlane}/ready`);
+  await waitForReady('gateway', `http://127.0.0.1:${ports.gateway}/ready`);
+  startApp('agent', ['src/main.ts', '--config', writeAgentConfig()], {
+    ...process.env,
+    LOG_LEVEL: env.LOG_LEVEL,
+  });
+
+  say(
+    'stack',
+    [
+      '',
+      'Weft is running:',
+      `  control plane  http://127.0.0.1:${ports.controlPlane}   (OpenAPI: /api/docs, readiness: /ready)`,
+      `  gateway        http://127.0.0.1:${ports.gateway}`,
+      `  sign in as     ${admin.email}`,
+      admin.password !== undefined
+        ? `  password       ${admin.password}   (generated on first start; kept in .weft/dev/admin.json)`
+        : '  password       the one set by WEFT_BOOTSTRAP_ADMIN_PASSWORD on first start',
+      '  Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch(async (error: unknown) => {
+  say('stack', `failed: ${error instanceof Error ? error.message : String(error)}`);
+  await stopAll(1);
+});
