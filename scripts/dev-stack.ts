@@ -3,6 +3,7 @@
 // NATS_URL or S3_ENDPOINT point at real ones; migrates; bootstraps the first organization and
 // administrator; starts control plane, gateway and agent; Ctrl-C stops everything it started.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,7 @@ const ports = {
   postgres: Number(process.env.WEFT_DEV_POSTGRES_PORT ?? 5433),
   nats: Number(process.env.WEFT_DEV_NATS_PORT ?? 4222),
   s3: Number(process.env.WEFT_DEV_S3_PORT ?? 4569),
+  agentHealth: Number(process.env.WEFT_DEV_AGENT_HEALTH_PORT ?? 3200),
 };
 const ADMIN_EMAIL = process.env.WEFT_BOOTSTRAP_ADMIN_EMAIL ?? 'admin@weft.local';
 
@@ -162,6 +164,8 @@ function writeAgentConfig(): string {
       'agentGroupId: development',
       `stateDir: ${join(devDir, 'agent', 'state')}`,
       `workDir: ${join(devDir, 'agent', 'work')}`,
+      `logDir: ${join(devDir, 'agent', 'logs')}`,
+      `healthPort: ${ports.agentHealth}`,
       '',
     ].join('\n'),
   );
@@ -210,10 +214,15 @@ async function main(): Promise<void> {
   startApp('gateway', ['src/main.ts'], { ...env, GATEWAY_PORT: String(ports.gateway) });
   await waitForReady('control plane', `http://127.0.0.1:${ports.controlPlane}/ready`);
   await waitForReady('gateway', `http://127.0.0.1:${ports.gateway}/ready`);
+  // Enrolment (the agents issue) will mint this token in the control plane; until then the
+  // agent only needs one to exist before it has an identity, so each dev start makes a fresh one.
   startApp('agent', ['src/main.ts', '--config', writeAgentConfig()], {
-    ...process.env,
-    LOG_LEVEL: env.LOG_LEVEL,
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    WEFT_AGENT_LOG_LEVEL: env.LOG_LEVEL,
+    WEFT_AGENT_ENROLMENT_TOKEN: randomBytes(24).toString('base64url'),
   });
+  await waitForReady('agent', `http://127.0.0.1:${ports.agentHealth}/health`);
 
   say(
     'stack',
@@ -222,6 +231,7 @@ async function main(): Promise<void> {
       'Weft is running:',
       `  control plane  http://127.0.0.1:${ports.controlPlane}   (OpenAPI: /api/docs, readiness: /ready)`,
       `  gateway        http://127.0.0.1:${ports.gateway}`,
+      `  agent          development group, health at http://127.0.0.1:${ports.agentHealth}/health`,
       `  sign in as     ${admin.email}`,
       admin.password !== undefined
         ? `  password       ${admin.password}   (generated on first start; kept in .weft/dev/admin.json)`

@@ -1,0 +1,223 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '@weft/log-schema';
+import type { WorkDirectory } from '../storage/work-directory.js';
+import type { OperationRunner, RunAssignment, RunOutcome, WorkSource } from './work-source.js';
+
+export interface RunLoopOptions {
+  readonly workSource: WorkSource;
+  readonly operationRunner: OperationRunner;
+  readonly workDirectory: Pick<WorkDirectory, 'createRunDirectory' | 'removeRunDirectory'>;
+  readonly logger: Logger;
+  readonly maxConcurrentRuns: number;
+}
+
+export interface DrainReport {
+  /** Runs that were in flight when draining began and finished (either way) within the grace period. */
+  readonly finishedRunIds: readonly string[];
+  /** Runs handed back to the work source: unfinished at the deadline, or received after the stop. */
+  readonly releasedRunIds: readonly string[];
+}
+
+interface InFlightRun {
+  readonly run: RunAssignment;
+  readonly abort: AbortController;
+  state: 'running' | 'finished' | 'released';
+  directory: string | undefined;
+  settled: Promise<void>;
+}
+
+const MAX_PULL_BACKOFF_MS = 30_000;
+
+/** Pulls runs from a work source, executes up to maxConcurrentRuns at once, and drains on shutdown. */
+export class RunLoop {
+  readonly #options: RunLoopOptions;
+  readonly #inFlight = new Map<string, InFlightRun>();
+  readonly #pulling = new AbortController();
+  readonly #released: string[] = [];
+  #pullLoop: Promise<void> = Promise.resolve();
+  #slotFreed: (() => void) | undefined;
+
+  constructor(options: RunLoopOptions) {
+    this.#options = options;
+  }
+
+  get inFlightCount(): number {
+    return this.#inFlight.size;
+  }
+
+  get draining(): boolean {
+    return this.#pulling.signal.aborted;
+  }
+
+  start(): void {
+    this.#pullLoop = this.#pull().catch((error: unknown) => {
+      this.#options.logger.error('run loop stopped taking work unexpectedly', {
+        error: errorSummary(error),
+      });
+    });
+  }
+
+  /**
+   * Stops taking work, gives in-flight runs `graceMs` to finish, then aborts and releases the rest
+   * and deletes their run folders.
+   */
+  async drain(graceMs: number): Promise<DrainReport> {
+    const inFlightAtStart = [...this.#inFlight.keys()];
+    this.#pulling.abort();
+    this.#notifySlotFreed();
+
+    const deadline = new AbortController();
+    const everythingSettled = Promise.all([
+      this.#pullLoop,
+      ...[...this.#inFlight.values()].map((r) => r.settled),
+    ]);
+    await Promise.race([
+      everythingSettled,
+      sleep(graceMs, undefined, { signal: deadline.signal }).catch(() => {}),
+    ]);
+    deadline.abort();
+
+    const unfinished = [...this.#inFlight.values()].filter((entry) => entry.state === 'running');
+    await Promise.all(unfinished.map((entry) => this.#releaseUnfinished(entry)));
+    return {
+      finishedRunIds: inFlightAtStart.filter((id) => !this.#released.includes(id)),
+      releasedRunIds: [...this.#released],
+    };
+  }
+
+  async #pull(): Promise<void> {
+    const { workSource, logger, maxConcurrentRuns } = this.#options;
+    const stopping = this.#pulling.signal;
+    let backoffMs = 0;
+    while (!stopping.aborted) {
+      if (this.#inFlight.size >= maxConcurrentRuns) {
+        await new Promise<void>((resolve) => (this.#slotFreed = resolve));
+        continue;
+      }
+      let run: RunAssignment | null;
+      try {
+        run = await workSource.next(stopping);
+        backoffMs = 0;
+      } catch (error) {
+        if (stopping.aborted) break;
+        backoffMs = Math.min(MAX_PULL_BACKOFF_MS, backoffMs === 0 ? 1000 : backoffMs * 2);
+        logger.warn('pulling work failed; retrying', {
+          error: errorSummary(error),
+          retryInMs: backoffMs,
+        });
+        await sleep(backoffMs, undefined, { signal: stopping }).catch(() => {});
+        continue;
+      }
+      if (run === null) {
+        if (!stopping.aborted) logger.info('work source closed; no further runs will be taken');
+        break;
+      }
+      if (stopping.aborted) {
+        // Arrived while we were stopping: never started, so hand it straight back.
+        await this.#release(run);
+        break;
+      }
+      if (this.#inFlight.has(run.runId)) {
+        logger.warn('run delivered again while still in flight; ignoring the duplicate', {
+          runId: run.runId,
+        });
+        continue;
+      }
+      this.#start(run);
+    }
+  }
+
+  #start(run: RunAssignment): void {
+    const entry: InFlightRun = {
+      run,
+      abort: new AbortController(),
+      state: 'running',
+      directory: undefined,
+      settled: Promise.resolve(),
+    };
+    this.#inFlight.set(run.runId, entry);
+    entry.settled = this.#execute(entry).finally(() => {
+      this.#inFlight.delete(run.runId);
+      this.#notifySlotFreed();
+    });
+  }
+
+  async #execute(entry: InFlightRun): Promise<void> {
+    const { operationRunner, workDirectory, workSource } = this.#options;
+    const logger = this.#options.logger.child({
+      runId: entry.run.runId,
+      operationId: entry.run.operationId,
+    });
+    let outcome: RunOutcome;
+    try {
+      entry.directory = await workDirectory.createRunDirectory();
+      if (entry.state !== 'running') return; // released while the folder was being made
+      logger.info('run started');
+      await operationRunner.run(entry.run, {
+        workDir: entry.directory,
+        signal: entry.abort.signal,
+        logger,
+      });
+      outcome = { status: 'succeeded' };
+    } catch (error) {
+      outcome = { status: 'failed', ...errorSummary(error) };
+    } finally {
+      // A released run's folder is removed by the release; everything else cleans up here.
+      if (entry.state === 'running' && entry.directory !== undefined) {
+        await this.#removeDirectory(entry.directory);
+      }
+    }
+    if (entry.state !== 'running') return;
+    entry.state = 'finished';
+    if (outcome.status === 'succeeded') logger.info('run succeeded');
+    else logger.warn('run failed', { errorCode: outcome.errorCode, error: outcome.message });
+    try {
+      await workSource.complete(entry.run, outcome);
+    } catch (error) {
+      logger.error('reporting the run outcome failed', { error: errorSummary(error) });
+    }
+  }
+
+  async #releaseUnfinished(entry: InFlightRun): Promise<void> {
+    entry.state = 'released';
+    entry.abort.abort(new Error('shutdown grace period over'));
+    if (entry.directory !== undefined) await this.#removeDirectory(entry.directory);
+    await this.#release(entry.run);
+  }
+
+  async #release(run: RunAssignment): Promise<void> {
+    this.#released.push(run.runId);
+    try {
+      await this.#options.workSource.release(run, 'shutdown');
+      this.#options.logger.info('run handed back to the agent group', { runId: run.runId });
+    } catch (error) {
+      this.#options.logger.error('handing the run back failed', {
+        runId: run.runId,
+        error: errorSummary(error),
+      });
+    }
+  }
+
+  async #removeDirectory(directory: string): Promise<void> {
+    try {
+      await this.#options.workDirectory.removeRunDirectory(directory);
+    } catch (error) {
+      // Left for the next start-up sweep.
+      this.#options.logger.error('deleting a run folder failed', { error: errorSummary(error) });
+    }
+  }
+
+  #notifySlotFreed(): void {
+    const wake = this.#slotFreed;
+    this.#slotFreed = undefined;
+    wake?.();
+  }
+}
+
+export function errorSummary(error: unknown): { errorCode: string; message: string } {
+  const code = (error as { code?: unknown } | null)?.code;
+  return {
+    errorCode: typeof code === 'string' ? code : 'run-failed',
+    message: error instanceof Error ? error.message : String(error),
+  };
+}
