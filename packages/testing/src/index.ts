@@ -1,1 +1,22 @@
+export { HarnessError, HARNESS_ERROR_CODES, type HarnessErrorCode } from './errors.js';
+export { startPostgres, type PostgresOptions, type RunningPostgres } from './postgres.js';
+export { findNatsServer, startNats, type NatsServerOptions, type RunningNats } from './nats.js';
+export { startS3, type RunningS3, type S3Connection, type S3ServerOptions } from './s3.js';
+export {
+  createGlobalSetup,
+  globalTeardown,
+  type GlobalSetupOptions,
+  type TeardownReport,
+} from './jest-global-setup.js';
+export {
+  createTestDatabase,
+  testNatsUrl,
+  testPostgres,
+  testS3,
+  type TestDatabase,
+  type TestPostgres,
+} from './jest-helpers.js';
+export { TEST_ENVIRONMENT_VARIABLES } from './internal/env.js';
+export type { LogSink } from './internal/output.js';
+export { importTypeScript } from './import-typescript.js';
 export { importBuiltPackage, type PackagingReport } from './packaging.js';

@@ -19,19 +19,30 @@ export function importBuiltPackage(packageDir: string): PackagingReport {
     types?: string;
   };
   if (manifest.types && !existsSync(join(packageDir, manifest.types))) {
-    throw new Error(`${manifest.name}: declared types ${manifest.types} are missing; run the build first`);
+    throw new Error(
+      `${manifest.name}: declared types ${manifest.types} are missing; run the build first`,
+    );
   }
   const name = JSON.stringify(manifest.name);
   // A clean environment: the test runner's NODE_OPTIONS (vm modules, conditions) must not leak in.
   const env = { PATH: process.env.PATH ?? '' };
   const esm = execFileSync(
     process.execPath,
-    ['--input-type=module', '-e', `const m = await import(${name}); console.log(JSON.stringify(Object.keys(m).filter(k => k !== 'default').sort()));`],
+    [
+      '--input-type=module',
+      '-e',
+      `const m = await import(${name}); console.log(JSON.stringify(Object.keys(m).filter(k => k !== 'default').sort()));`,
+    ],
     { cwd: packageDir, env, encoding: 'utf8' },
   );
   const cjs = execFileSync(
     process.execPath,
-    ['--input-type=commonjs', '--no-warnings', '-e', `const m = require(${name}); console.log(JSON.stringify(Object.keys(m).filter(k => k !== 'default' && k !== '__esModule' && k !== 'module.exports').sort()));`],
+    [
+      '--input-type=commonjs',
+      '--no-warnings',
+      '-e',
+      `const m = require(${name}); console.log(JSON.stringify(Object.keys(m).filter(k => k !== 'default' && k !== '__esModule' && k !== 'module.exports').sort()));`,
+    ],
     { cwd: packageDir, env, encoding: 'utf8' },
   );
   return { esm: JSON.parse(esm) as string[], cjs: JSON.parse(cjs) as string[] };

@@ -1,0 +1,61 @@
+import { connect, type NatsConnection } from 'nats';
+import { startNats, type RunningNats } from '@weft/testing';
+import {
+  buildSubject,
+  createEnvelope,
+  decodeEnvelope,
+  encodeEnvelope,
+  parseSubject,
+  runConsumerConfig,
+  runStreamConfig,
+  runStreamName,
+} from '../src/index.js';
+
+describe('a group run queue on a real JetStream server', () => {
+  let nats: RunningNats;
+  let nc: NatsConnection;
+  const group = { orgId: 'org-1', environmentId: 'prod', agentGroupId: 'cloud-agents' };
+  const other = { orgId: 'org-2', environmentId: 'prod', agentGroupId: 'cloud-agents' };
+
+  beforeAll(async () => {
+    nats = await startNats();
+    nc = await connect({ servers: nats.url });
+  });
+
+  afterAll(async () => {
+    await nc?.close();
+    await nats?.stop();
+  });
+
+  it('accepts the generated names and delivers each envelope to its own group only', async () => {
+    const jsm = await nc.jetstreamManager();
+    for (const address of [group, other]) {
+      await jsm.streams.add(runStreamConfig(address));
+      await jsm.consumers.add(runStreamName(address), runConsumerConfig(address));
+    }
+    const js = nc.jetstream();
+    const envelope = createEnvelope({
+      type: 'run.requested',
+      ...group,
+      payload: { operationId: 'op-1' },
+    });
+    const ack = await js.publish(buildSubject({ ...group, kind: 'run' }), encodeEnvelope(envelope));
+    expect(ack.stream).toBe(runStreamName(group));
+
+    const mine = await js.consumers.get(
+      runStreamName(group),
+      runConsumerConfig(group).durable_name,
+    );
+    const message = await mine.next({ expires: 1000 });
+    expect(message).not.toBeNull();
+    expect(parseSubject(message!.subject)).toEqual({ ...group, kind: 'run' });
+    expect(decodeEnvelope(message!.data)).toEqual(envelope);
+    message!.ack();
+
+    const theirs = await js.consumers.get(
+      runStreamName(other),
+      runConsumerConfig(other).durable_name,
+    );
+    expect(await theirs.next({ expires: 1000 })).toBeNull();
+  });
+});
