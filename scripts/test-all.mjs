@@ -17,6 +17,7 @@ const workspaces = ['apps', 'packages'].flatMap((dir) =>
 
 // Results of an earlier run must not be counted again.
 for (const workspace of workspaces) rmSync(join(workspace, '.test-results'), { recursive: true, force: true });
+rmSync(join(root, '.weft', 'deploy-smoke.json'), { force: true });
 
 const turboArgs = ['exec', 'turbo', 'run', 'lint', 'typecheck', 'build', 'test', '--concurrency=2'];
 if (process.env.CI) turboArgs.push('--force', '--output-logs=full');

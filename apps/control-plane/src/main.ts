@@ -2,17 +2,15 @@ import 'reflect-metadata';
 import { createJsonLogger } from '@weft/log-schema';
 import {
   StartupError,
-  createHttpApplication,
   exitWithLine,
   listenUntilSignal,
   loadConfigOrExit,
 } from '@weft/server-kit';
-import { AppModule } from './app.module.js';
 import { bootstrapFirstAdmin } from './bootstrap/first-admin.js';
 import { BootstrapEnv, MigrateEnv } from './config/commands.config.js';
 import { ControlPlaneEnv, compileControlPlaneConfig } from './config/control-plane.config.js';
 import { createDataSource, migrate } from './database/data-source.js';
-import { openDependencies } from './infrastructure/dependencies.js';
+import { createControlPlane } from './control-plane.js';
 
 const SERVICE = 'control-plane';
 
@@ -32,17 +30,12 @@ Settings come from environment variables; docs/configuration.md lists every one.
 async function serve(): Promise<void> {
   const { config, secrets } = loadConfigOrExit(SERVICE, ControlPlaneEnv, compileControlPlaneConfig);
   const logger = createJsonLogger({ service: SERVICE, level: config.logLevel, secretValues: secrets });
-  const deps = await openDependencies(config, logger);
-  const app = await createHttpApplication(AppModule.register(deps, config, logger), {
-    logger,
-    title: 'Weft control plane',
-    description: 'Identity, organizations, environments, projects, deployments and the activity log.',
-  });
+  const { app, dependencies } = await createControlPlane(config, logger);
   await listenUntilSignal(app, {
     port: config.http.port,
     host: config.http.host,
     logger,
-    release: () => deps.close(),
+    release: () => dependencies.close(),
     name: 'control plane',
   });
 }

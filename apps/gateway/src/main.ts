@@ -2,13 +2,11 @@ import 'reflect-metadata';
 import { createJsonLogger } from '@weft/log-schema';
 import {
   StartupError,
-  connectNatsAtBoot,
-  createHttpApplication,
   exitWithLine,
   listenUntilSignal,
   loadConfigOrExit,
 } from '@weft/server-kit';
-import { AppModule } from './app.module.js';
+import { createGateway } from './gateway.js';
 import { GatewayEnv, compileGatewayConfig } from './config/gateway.config.js';
 
 const SERVICE = 'gateway';
@@ -28,23 +26,12 @@ async function main(argv: string[]): Promise<void> {
 
   const { config, secrets } = loadConfigOrExit(SERVICE, GatewayEnv, compileGatewayConfig);
   const logger = createJsonLogger({ service: SERVICE, level: config.logLevel, secretValues: secrets });
-  const nats = await connectNatsAtBoot(config.nats, {
-    timeoutMs: config.startupTimeoutMs,
-    logger,
-    name: 'weft-gateway',
-  });
-  const app = await createHttpApplication(AppModule.register(nats, logger), {
-    logger,
-    title: 'Weft gateway',
-    description: 'The door for agents (work pulls, events) and for callers of published APIs.',
-  });
-  await listenUntilSignal(app, {
+  const gateway = await createGateway(config, logger);
+  await listenUntilSignal(gateway.app, {
     port: config.http.port,
     host: config.http.host,
     logger,
-    release: async () => {
-      await nats.drain().catch(() => nats.close());
-    },
+    release: () => gateway.close(),
     name: 'gateway',
   });
 }

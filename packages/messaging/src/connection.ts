@@ -75,7 +75,10 @@ export async function connectNats(options: ConnectNatsOptions): Promise<NatsConn
       timeout: Math.max(500, deadline - Date.now()),
       waitOnFirstConnect: false,
       maxReconnectAttempts: -1,
-      reconnectTimeWait: options.reconnectTimeWaitMs,
+      // nats.js copies undefined over its defaults, and an undefined wait stalls reconnection.
+      ...(options.reconnectTimeWaitMs !== undefined ? { reconnectTimeWait: options.reconnectTimeWaitMs } : {}),
+      // Replies come back on a prefix only this user may subscribe to (see infra/nats).
+      ...(options.user !== undefined ? { inboxPrefix: `_INBOX.${options.user}` } : {}),
     });
   } catch (error) {
     const code = (error as { code?: unknown }).code;

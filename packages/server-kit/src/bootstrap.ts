@@ -71,7 +71,6 @@ export function configureHttpApplication(app: INestApplication, options: HttpSer
   app.use(requestLogger(options.logger.child({ component: 'http' })));
   app.useGlobalGuards(new ActionGuard(app.get(Reflector)));
   app.useGlobalFilters(new HttpErrorFilter(options.logger));
-  app.enableShutdownHooks();
   assertEveryRouteDeclaresAction(app);
 
   const config = new DocumentBuilder()

@@ -1,6 +1,6 @@
 import { RequestMethod, type INestApplication } from '@nestjs/common';
 import { PATH_METADATA, METHOD_METADATA } from '@nestjs/common/constants.js';
-import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { MetadataScanner, ModulesContainer } from '@nestjs/core';
 import { isAction } from '@weft/rbac';
 import { ACTION_METADATA } from './actions.js';
 
@@ -13,10 +13,11 @@ export interface EndpointDeclaration {
 
 /** Every HTTP route of an application with the action it declares (for review snapshots). */
 export function listEndpoints(app: INestApplication): EndpointDeclaration[] {
-  const discovery = app.get(DiscoveryService);
+  const modules = app.get(ModulesContainer);
   const scanner = new MetadataScanner();
   const endpoints: EndpointDeclaration[] = [];
-  for (const wrapper of discovery.getControllers()) {
+  const controllers = [...modules.values()].flatMap((module) => [...module.controllers.values()]);
+  for (const wrapper of controllers) {
     const instance = wrapper.instance as object | undefined;
     const type = wrapper.metatype as (new (...args: never[]) => object) | null;
     if (!instance || !type) continue;

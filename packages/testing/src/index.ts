@@ -20,3 +20,4 @@ export { TEST_ENVIRONMENT_VARIABLES } from './internal/env.js';
 export type { LogSink } from './internal/output.js';
 export { importTypeScript } from './import-typescript.js';
 export { importBuiltPackage, type PackagingReport } from './packaging.js';
+export { closedPort, runService, type ServiceExit, type ServiceRunOptions } from './service-process.js';

@@ -1,0 +1,30 @@
+import type { INestApplication } from '@nestjs/common';
+import type { Logger } from '@weft/log-schema';
+import { createHttpApplication } from '@weft/server-kit';
+import { AppModule } from './app.module.js';
+import type { ControlPlaneConfig } from './config/control-plane.config.js';
+import { openDependencies, type ControlPlaneDependencies } from './infrastructure/dependencies.js';
+
+export interface ControlPlane {
+  app: INestApplication;
+  dependencies: ControlPlaneDependencies;
+}
+
+/**
+ * Opens the control plane's dependencies (bounded waits; StartupError naming the setting when
+ * one is unreachable) and builds the HTTP application around them. The caller listens.
+ */
+export async function createControlPlane(config: ControlPlaneConfig, logger: Logger): Promise<ControlPlane> {
+  const dependencies = await openDependencies(config, logger);
+  try {
+    const app = await createHttpApplication(AppModule.register(dependencies, config, logger), {
+      logger,
+      title: 'Weft control plane',
+      description: 'Identity, organizations, environments, projects, deployments and the activity log.',
+    });
+    return { app, dependencies };
+  } catch (error) {
+    await dependencies.close();
+    throw error;
+  }
+}

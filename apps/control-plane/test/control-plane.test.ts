@@ -1,0 +1,71 @@
+import { listEndpoints } from '@weft/server-kit';
+import { createTestDatabase, type TestDatabase } from '@weft/testing';
+import { createControlPlane, type ControlPlane } from '../src/control-plane.js';
+import { capturingLogger, listen, testConfig } from './support.js';
+
+describe('control plane over real PostgreSQL, NATS and S3', () => {
+  let database: TestDatabase;
+  let controlPlane: ControlPlane;
+  let url: string;
+  const { logger, lines } = capturingLogger();
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    controlPlane = await createControlPlane(testConfig(database.url), logger);
+    url = await listen(controlPlane.app);
+  });
+  afterAll(async () => {
+    await controlPlane.app.close();
+    await controlPlane.dependencies.close();
+    await database.drop();
+  });
+
+  it('is alive', async () => {
+    const res = await fetch(`${url}/health`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('is ready when PostgreSQL, NATS and S3 all answer', async () => {
+    const res = await fetch(`${url}/ready`);
+    expect(await res.json()).toEqual({ status: 'ready', checks: { postgres: 'up', nats: 'up', s3: 'up' } });
+    expect(res.status).toBe(200);
+  });
+
+  it('reports a missing bucket as S3 down, with the reason only in the log', async () => {
+    const other = await createControlPlane(testConfig(database.url, { S3_BUCKET: 'no-such-bucket' }), logger);
+    try {
+      const otherUrl = await listen(other.app);
+      const res = await fetch(`${otherUrl}/ready`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ status: 'not_ready', checks: { postgres: 'up', nats: 'up', s3: 'down' } });
+      expect(lines.some((line) => line.includes('"dependency":"s3"'))).toBe(true);
+    } finally {
+      await other.app.close();
+      await other.dependencies.close();
+    }
+  });
+
+  it('serves its OpenAPI document at /api/docs', async () => {
+    const res = await fetch(`${url}/api/docs`);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { info: { title: string }; paths: Record<string, unknown> };
+    expect(doc.info.title).toBe('Weft control plane');
+    expect(Object.keys(doc.paths).sort()).toEqual(['/health', '/ready']);
+  });
+
+  // A change to who can reach an endpoint shows up here, in review, as a permission change.
+  it('declares a catalogue action on every endpoint', () => {
+    expect(listEndpoints(controlPlane.app).map((e) => `${e.route} → ${e.action}`)).toEqual([
+      'GET /api/docs → system.docs',
+      'GET /health → system.health',
+      'GET /ready → system.ready',
+    ]);
+  });
+
+  it('never logs the database password', () => {
+    const password = new URL(database.url).password;
+    expect(password.length).toBeGreaterThan(0);
+    expect(lines.join('\n')).not.toContain(password);
+  });
+});

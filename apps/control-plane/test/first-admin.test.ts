@@ -1,0 +1,86 @@
+import type { DataSource } from 'typeorm';
+import { verifyPassword } from '@weft/crypto';
+import { createTestDatabase, type TestDatabase } from '@weft/testing';
+import { bootstrapFirstAdmin, type FirstAdminRequest } from '../src/bootstrap/first-admin.js';
+import { createDataSource } from '../src/database/data-source.js';
+
+const request: FirstAdminRequest = {
+  organizationName: 'Acme',
+  organizationSlug: 'acme',
+  adminEmail: 'Admin@Acme.example',
+  adminFirstName: 'Ada',
+  adminLastName: 'Admin',
+};
+
+describe('bootstrapping the first administrator', () => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataSource = createDataSource({ url: database.url, poolSize: 4 });
+    await dataSource.initialize();
+  });
+  afterAll(async () => {
+    await dataSource.destroy();
+    await database.drop();
+  });
+
+  it('creates the organization, its three environments, the built-in roles and an admin with a generated password', async () => {
+    const result = await bootstrapFirstAdmin(dataSource, request);
+    expect(result.organization).toMatchObject({ name: 'Acme', slug: 'acme', created: true });
+    expect(result.environments.map((e) => e.name).sort()).toEqual(['development', 'production', 'test']);
+    expect(result.admin).toMatchObject({ email: 'admin@acme.example', created: true });
+    const password = result.admin.generatedPassword!;
+    expect(password.length).toBeGreaterThanOrEqual(24);
+
+    const [stored] = (await dataSource.query(`SELECT password_hash, email_verified_at FROM users WHERE email = $1`, [
+      'admin@acme.example',
+    ])) as Array<{ password_hash: string; email_verified_at: Date | null }>;
+    expect(stored!.password_hash).toMatch(/^pbkdf2-sha256\$600000\$/);
+    expect(stored!.email_verified_at).not.toBeNull();
+    expect((await verifyPassword(password, stored!.password_hash)).valid).toBe(true);
+
+    const roles = (await dataSource.query(
+      `SELECT name, admin FROM roles WHERE org_id = $1 ORDER BY name`,
+      [result.organization.id],
+    )) as Array<{ name: string; admin: boolean }>;
+    expect(roles).toEqual([
+      { name: 'Administrator', admin: true },
+      { name: 'Developer', admin: false },
+      { name: 'Read Only', admin: false },
+      { name: 'Support', admin: false },
+    ]);
+    const memberships = (await dataSource.query(
+      `SELECT m.user_id, r.name FROM memberships m JOIN roles r ON r.id = ANY (m.role_ids) WHERE m.org_id = $1`,
+      [result.organization.id],
+    )) as Array<{ user_id: string; name: string }>;
+    expect(memberships).toEqual([{ user_id: result.admin.id, name: 'Administrator' }]);
+  });
+
+  it('is idempotent: a second run changes nothing and never resets the password', async () => {
+    const [before] = (await dataSource.query(`SELECT password_hash FROM users`)) as Array<{ password_hash: string }>;
+    const again = await bootstrapFirstAdmin(dataSource, { ...request, adminPassword: 'a-different-password-entirely' });
+    expect(again.organization.created).toBe(false);
+    expect(again.admin.created).toBe(false);
+    expect(again.admin.generatedPassword).toBeUndefined();
+    const [after] = (await dataSource.query(`SELECT password_hash FROM users`)) as Array<{ password_hash: string }>;
+    expect(after!.password_hash).toBe(before!.password_hash);
+    const counts = (await dataSource.query(
+      `SELECT (SELECT count(*) FROM organizations)::int AS orgs, (SELECT count(*) FROM environments)::int AS envs,
+              (SELECT count(*) FROM roles)::int AS roles, (SELECT count(*) FROM users)::int AS users,
+              (SELECT count(*) FROM memberships)::int AS memberships`,
+    )) as Array<Record<string, number>>;
+    expect(counts[0]).toEqual({ orgs: 1, envs: 3, roles: 4, users: 1, memberships: 1 });
+  });
+
+  it('lets concurrent runs race safely', async () => {
+    const other = { ...request, organizationSlug: 'globex', organizationName: 'Globex', adminEmail: 'root@globex.example' };
+    const results = await Promise.all([bootstrapFirstAdmin(dataSource, other), bootstrapFirstAdmin(dataSource, other)]);
+    expect(results.filter((r) => r.organization.created)).toHaveLength(1);
+    expect(results.filter((r) => r.admin.created)).toHaveLength(1);
+    const [{ envs }] = (await dataSource.query(
+      `SELECT count(*)::int AS envs FROM environments e JOIN organizations o ON o.id = e.org_id WHERE o.slug = 'globex'`,
+    )) as [{ envs: number }];
+    expect(envs).toBe(3);
+  });
+});

@@ -1,0 +1,63 @@
+import { createTestDatabase, testPostgres, type TestDatabase } from '@weft/testing';
+import pg from 'pg';
+import { createDataSource, migrate, MIGRATIONS } from '../src/database/data-source.js';
+
+describe('migrations', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    // An empty database, not a copy of the migrated template.
+    const admin = new pg.Client({ connectionString: testPostgres().adminUrl });
+    await admin.connect();
+    const name = `migrations_${process.pid}`;
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = new URL(testPostgres().adminUrl);
+    url.pathname = `/${name}`;
+    database = {
+      name,
+      url: url.toString(),
+      drop: async () => {
+        const client = new pg.Client({ connectionString: testPostgres().adminUrl });
+        await client.connect();
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await client.end();
+      },
+    } as TestDatabase;
+  });
+  afterAll(async () => {
+    await database.drop();
+  });
+
+  it('apply to an empty database, are recorded, and apply nothing the second time', async () => {
+    expect(await migrate(database.url)).toEqual(MIGRATIONS.map((m) => m.name));
+    expect(await migrate(database.url)).toEqual([]);
+  });
+
+  it('revert cleanly and apply again', async () => {
+    const dataSource = createDataSource({ url: database.url, poolSize: 1 });
+    await dataSource.initialize();
+    try {
+      for (let i = 0; i < MIGRATIONS.length; i += 1) await dataSource.undoLastMigration();
+      const tables = (await dataSource.query(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
+      )) as Array<{ table_name: string }>;
+      expect(tables.map((t) => t.table_name)).toEqual(['schema_migrations']);
+      expect(await dataSource.showMigrations()).toBe(true);
+    } finally {
+      await dataSource.destroy();
+    }
+    expect(await migrate(database.url)).toHaveLength(MIGRATIONS.length);
+  });
+
+  it('leave the template database of the harness fully migrated', async () => {
+    const copy = await createTestDatabase();
+    const dataSource = createDataSource({ url: copy.url, poolSize: 1 });
+    await dataSource.initialize();
+    try {
+      expect(await dataSource.showMigrations()).toBe(false);
+    } finally {
+      await dataSource.destroy();
+      await copy.drop();
+    }
+  });
+});

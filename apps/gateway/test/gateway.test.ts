@@ -1,0 +1,121 @@
+import { createJsonLogger } from '@weft/log-schema';
+import { listEndpoints, validateEnv } from '@weft/server-kit';
+import { closedPort, runService, startNats, testNatsUrl, type RunningNats } from '@weft/testing';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GatewayEnv, compileGatewayConfig } from '../src/config/gateway.config.js';
+import { createGateway, type Gateway } from '../src/gateway.js';
+
+const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const logger = createJsonLogger({ service: 'gateway', level: 'error', write: () => undefined });
+
+async function start(natsUrl: string): Promise<{ gateway: Gateway; url: string }> {
+  const config = compileGatewayConfig(validateEnv(GatewayEnv, { NATS_URL: natsUrl, STARTUP_TIMEOUT_SECONDS: '5' }));
+  const gateway = await createGateway(config, logger);
+  await gateway.app.listen(0, '127.0.0.1');
+  const { port } = gateway.app.getHttpServer().address() as { port: number };
+  return { gateway, url: `http://127.0.0.1:${port}` };
+}
+
+async function readiness(url: string): Promise<number> {
+  return (await fetch(`${url}/ready`)).status;
+}
+
+async function waitForStatus(url: string, status: number): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < 15_000) {
+    if ((await readiness(url)) === status) return Date.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`/ready did not answer ${status} within 15 s`);
+}
+
+describe('gateway over a real nats-server', () => {
+  let gateway: Gateway;
+  let url: string;
+  beforeAll(async () => {
+    ({ gateway, url } = await start(testNatsUrl()));
+  });
+  afterAll(async () => {
+    await gateway.app.close();
+    await gateway.close();
+  });
+
+  it('is alive and ready', async () => {
+    expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${url}/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { nats: 'up' } });
+  });
+
+  it('serves its OpenAPI document', async () => {
+    const doc = (await (await fetch(`${url}/api/docs`)).json()) as { info: { title: string } };
+    expect(doc.info.title).toBe('Weft gateway');
+  });
+
+  // A change to who can reach an endpoint shows up here, in review, as a permission change.
+  it('declares a catalogue action on every endpoint', () => {
+    expect(listEndpoints(gateway.app).map((e) => `${e.route} → ${e.action}`)).toEqual([
+      'GET /api/docs → system.docs',
+      'GET /health → system.health',
+      'GET /ready → system.ready',
+    ]);
+  });
+});
+
+describe('gateway readiness when NATS goes away', () => {
+  let nats: RunningNats;
+  let gateway: Gateway;
+  let url: string;
+  beforeAll(async () => {
+    nats = await startNats();
+    ({ gateway, url } = await start(nats.url));
+  });
+  afterAll(async () => {
+    await gateway.app.close();
+    await gateway.close();
+    await nats.stop();
+  });
+
+  it('turns 503 within seconds of nats-server stopping, and 200 once it is back', async () => {
+    expect(await readiness(url)).toBe(200);
+    await nats.kill();
+    expect(await waitForStatus(url, 503)).toBeLessThan(10_000);
+    await nats.restart();
+    expect(await waitForStatus(url, 200)).toBeLessThan(15_000);
+  });
+});
+
+describe('gateway start-up failures', () => {
+  const run = (env: Record<string, string>, args: string[] = [], stopWhen?: RegExp) =>
+    runService({ cwd: appDir, entry: 'src/main.ts', args, env, ...(stopWhen ? { stopWhen } : {}) });
+
+  it('names a missing NATS_URL in one line and exits 2', async () => {
+    const exit = await run({});
+    expect(exit.code).toBe(2);
+    expect(exit.stderr).toBe('gateway: invalid configuration: NATS_URL is required\n');
+  });
+
+  it('names NATS_URL in one line when NATS cannot be reached, within the start-up timeout', async () => {
+    const port = await closedPort();
+    const exit = await run({ NATS_URL: `nats://gw:secret-pass@127.0.0.1:${port}`, STARTUP_TIMEOUT_SECONDS: '2' });
+    expect(exit.code).toBe(1);
+    expect(exit.stderr.trim().split('\n')).toHaveLength(1);
+    expect(exit.stderr).toMatch(/^gateway: cannot connect to NATS at NATS_URL: /);
+    expect(exit.stderr).not.toContain('secret-pass');
+    expect(exit.durationMs).toBeLessThan(15_000);
+  });
+
+  it('explains itself and rejects unknown arguments', async () => {
+    expect((await run({}, ['--help'])).stdout).toContain('Usage: weft-gateway');
+    const unknown = await run({}, ['--frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('gateway: unknown argument "--frobnicate" (try --help)\n');
+  });
+
+  it('shuts down cleanly on SIGTERM', async () => {
+    const exit = await run({ NATS_URL: testNatsUrl(), GATEWAY_PORT: String(await closedPort()) }, [], /gateway listening/);
+    expect(exit.code).toBe(0);
+    expect(exit.stdout).toContain('"msg":"shutting down"');
+  });
+});

@@ -1,0 +1,3 @@
+import { createGlobalSetup } from '@weft/testing';
+
+export default createGlobalSetup({ nats: true });
