@@ -19,7 +19,7 @@ const workspaces = ['apps', 'packages'].flatMap((dir) =>
 for (const workspace of workspaces) rmSync(join(workspace, '.test-results'), { recursive: true, force: true });
 rmSync(join(root, '.weft', 'deploy-smoke.json'), { force: true });
 
-const turboArgs = ['exec', 'turbo', 'run', 'lint', 'typecheck', 'build', 'test', '--concurrency=2'];
+const turboArgs = ['exec', 'turbo', 'run', 'lint', 'typecheck', 'build', 'test', '--concurrency=2', '--continue'];
 if (process.env.CI) turboArgs.push('--force', '--output-logs=full');
 const turbo = spawnSync(pnpm, [...turboArgs, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
 
