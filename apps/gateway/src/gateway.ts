@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NatsConnection } from 'nats';
 import type { Logger } from '@weft/log-schema';
-import { connectNatsAtBoot, createHttpApplication } from '@weft/server-kit';
+import { closeNats, connectNatsAtBoot, createHttpApplication } from '@weft/server-kit';
 import { AppModule } from './app.module.js';
 import type { GatewayConfig } from './config/gateway.config.js';
 
@@ -18,9 +18,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
     logger,
     name: 'weft-gateway',
   });
-  const release = async () => {
-    await nats.drain().catch(() => nats.close());
-  };
+  const release = () => closeNats(nats);
   try {
     const app = await createHttpApplication(AppModule.register(nats, logger), {
       logger,

@@ -29,4 +29,4 @@ export {
 export { IsUrlWithProtocol, ToBool, ToInt, describeUrl } from './validators.js';
 export { ServiceEnv, compileNatsSettings, type NatsSettings } from './service-env.js';
 export { DEPENDENCY_CHECKS, HealthController, SERVICE_LOGGER, type PublicReadiness } from './health.js';
-export { StartupError, connectNatsAtBoot, natsDependencyCheck } from './startup.js';
+export { StartupError, closeNats, connectNatsAtBoot, natsDependencyCheck } from './startup.js';

@@ -46,3 +46,23 @@ export function natsDependencyCheck(nats: NatsConnection): DependencyCheck {
     },
   };
 }
+
+/**
+ * Drains a NATS connection (flushing what is pending) but never waits longer than `timeoutMs`:
+ * with the server gone, a drain would wait for a reconnect that may never come.
+ */
+export async function closeNats(nats: NatsConnection, timeoutMs = 5000): Promise<void> {
+  if (nats.isClosed()) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  try {
+    await Promise.race([nats.drain(), timedOut]);
+  } catch {
+    // Draining fails on a connection that is already closing; closing below is what matters.
+  } finally {
+    clearTimeout(timer);
+  }
+  if (!nats.isClosed()) await nats.close();
+}

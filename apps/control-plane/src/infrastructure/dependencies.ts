@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from '@weft/log-schema';
 import {
   StartupError,
+  closeNats,
   connectNatsAtBoot,
   describeUrl,
   natsDependencyCheck,
@@ -84,7 +85,7 @@ export async function openDependencies(
     s3,
     async close() {
       s3.destroy();
-      await nats.drain().catch(() => nats.close());
+      await closeNats(nats);
       await dataSource.destroy();
     },
   };
