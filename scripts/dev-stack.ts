@@ -58,23 +58,27 @@ async function stopAll(code: number): Promise<never> {
   process.exit(code);
 }
 
-/** Each app runs in its own process group so `node --watch` and its child go down together. */
+/**
+ * Each app runs as `node --watch` in its own process group. SIGTERM goes to the watcher only,
+ * which passes it on to the app (signalling the whole group would deliver it twice); whatever
+ * is still alive after 10 s is killed, group and all.
+ */
 function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return resolve();
-    const kill = (signal: NodeJS.Signals) => {
+    const pid = child.pid;
+    const timer = setTimeout(() => {
       try {
-        process.kill(-child.pid!, signal);
+        process.kill(-pid, 'SIGKILL');
       } catch {
         /* already gone */
       }
-    };
-    const timer = setTimeout(() => kill('SIGKILL'), 10_000);
+    }, 10_000);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve();
     });
-    kill('SIGTERM');
+    child.kill('SIGTERM');
   });
 }
 
