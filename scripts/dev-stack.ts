@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { startNats, startPostgres, startS3 } from '@weft/testing';
+import { startNats, startPostgres, startS3Process } from '@weft/testing';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const devDir = join(root, '.weft', 'dev');
@@ -198,7 +198,7 @@ async function main(): Promise<void> {
 
   if (!env.S3_ENDPOINT) {
     say('stack', `starting the local S3-compatible server on 127.0.0.1:${ports.s3} (objects in .weft/dev/s3)`);
-    const s3 = await startS3({ dir: join(devDir, 's3'), port: ports.s3, buckets: [env.S3_BUCKET ?? 'weft'] });
+    const s3 = await startS3Process({ dir: join(devDir, 's3'), port: ports.s3, buckets: [env.S3_BUCKET ?? 'weft'] });
     stops.push(() => s3.stop());
     Object.assign(env, {
       S3_ENDPOINT: s3.endpoint,

@@ -21,3 +21,4 @@ export type { LogSink } from './internal/output.js';
 export { importTypeScript } from './import-typescript.js';
 export { importBuiltPackage, type PackagingReport } from './packaging.js';
 export { closedPort, runService, type ServiceExit, type ServiceRunOptions } from './service-process.js';
+export { startS3Process, type RunningS3Process } from './s3-process.js';
