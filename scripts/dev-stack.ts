@@ -26,15 +26,25 @@ const colours = { 'control-plane': 36, gateway: 35, agent: 33, stack: 32 } as co
 type Source = keyof typeof colours;
 
 function say(source: Source, text: string): void {
-  const tag = process.stdout.isTTY ? `\x1b[${colours[source]}m${source.padEnd(13)}\x1b[0m` : source.padEnd(13);
-  for (const line of text.split('\n')) if (line.trim() !== '') process.stdout.write(`${tag} ${prettify(line)}\n`);
+  const tag = process.stdout.isTTY
+    ? `\x1b[${colours[source]}m${source.padEnd(13)}\x1b[0m`
+    : source.padEnd(13);
+  for (const line of text.split('\n'))
+    if (line.trim() !== '') process.stdout.write(`${tag} ${prettify(line)}\n`);
 }
 
 /** JSON log lines become `level msg {fields}` for people; anything else passes through. */
 function prettify(line: string): string {
   if (!line.startsWith('{')) return line;
   try {
-    const { v: _v, time, level, service: _service, msg, ...fields } = JSON.parse(line) as Record<string, unknown>;
+    const {
+      v: _v,
+      time,
+      level,
+      service: _service,
+      msg,
+      ...fields
+    } = JSON.parse(line) as Record<string, unknown>;
     const extra = Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : '';
     return `${String(time).slice(11, 19)} ${String(level).toUpperCase().padEnd(5)} ${String(msg)}${extra}`;
   } catch {
@@ -52,7 +62,9 @@ async function stopAll(code: number): Promise<never> {
   say('stack', 'stopping…');
   await Promise.all(children.map(stopChild));
   for (const stop of stops.reverse()) {
-    await stop().catch((error: unknown) => say('stack', `stop failed: ${(error as Error).message}`));
+    await stop().catch((error: unknown) =>
+      say('stack', `stop failed: ${(error as Error).message}`),
+    );
   }
   say('stack', 'stopped; nothing left running');
   process.exit(code);
@@ -65,7 +77,8 @@ async function stopAll(code: number): Promise<never> {
  */
 function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return resolve();
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined)
+      return resolve();
     const pid = child.pid;
     const timer = setTimeout(() => {
       try {
@@ -82,17 +95,29 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-function startApp(source: Exclude<Source, 'stack'>, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+function startApp(
+  source: Exclude<Source, 'stack'>,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): ChildProcess {
   const cwd = join(root, 'apps', source);
   const child = spawn(
     process.execPath,
-    ['--watch', '--conditions=@weft/source', '--import', '@swc-node/register/esm-register', '--no-warnings', ...args],
+    [
+      '--watch',
+      '--conditions=@weft/source',
+      '--import',
+      '@swc-node/register/esm-register',
+      '--no-warnings',
+      ...args,
+    ],
     { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => say(source, chunk));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => say(source, chunk));
   child.on('exit', (code, signal) => {
-    if (!stopping) say(source, `exited (${signal ?? code}); fix the error above and save a file to restart it`);
+    if (!stopping)
+      say(source, `exited (${signal ?? code}); fix the error above and save a file to restart it`);
   });
   children.push(child);
   return child;
@@ -102,7 +127,14 @@ function startApp(source: Exclude<Source, 'stack'>, args: string[], env: NodeJS.
 function controlPlaneCommand(args: string[], env: NodeJS.ProcessEnv): string {
   const result = spawnSync(
     process.execPath,
-    ['--conditions=@weft/source', '--import', '@swc-node/register/esm-register', '--no-warnings', 'src/main.ts', ...args],
+    [
+      '--conditions=@weft/source',
+      '--import',
+      '@swc-node/register/esm-register',
+      '--no-warnings',
+      'src/main.ts',
+      ...args,
+    ],
     { cwd: join(root, 'apps', 'control-plane'), env, encoding: 'utf8' },
   );
   if (result.status !== 0) {
@@ -147,12 +179,17 @@ function rememberAdmin(output: string): { email: string; password?: string } {
     admin: { email: string; generatedPassword?: string };
   };
   if (result.admin.generatedPassword !== undefined) {
-    writeFileSync(file, JSON.stringify({ email: result.admin.email, password: result.admin.generatedPassword }), {
-      mode: 0o600,
-    });
+    writeFileSync(
+      file,
+      JSON.stringify({ email: result.admin.email, password: result.admin.generatedPassword }),
+      {
+        mode: 0o600,
+      },
+    );
     chmodSync(file, 0o600);
   }
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as { email: string; password?: string };
+  if (existsSync(file))
+    return JSON.parse(readFileSync(file, 'utf8')) as { email: string; password?: string };
   return { email: result.admin.email };
 }
 
@@ -178,27 +215,45 @@ function writeAgentConfig(): string {
 
 async function main(): Promise<void> {
   // SIGHUP: the terminal went away. Everything started here is stopped in each case.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.on(signal, () => void stopAll(0));
   mkdirSync(devDir, { recursive: true });
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
 
   if (!env.DATABASE_URL) {
-    say('stack', `starting embedded PostgreSQL on 127.0.0.1:${ports.postgres} (data in .weft/dev/postgres)`);
-    const postgres = await startPostgres({ dataDir: join(devDir, 'postgres'), port: ports.postgres, persistent: true });
+    say(
+      'stack',
+      `starting embedded PostgreSQL on 127.0.0.1:${ports.postgres} (data in .weft/dev/postgres)`,
+    );
+    const postgres = await startPostgres({
+      dataDir: join(devDir, 'postgres'),
+      port: ports.postgres,
+      persistent: true,
+    });
     stops.push(() => postgres.stop());
     env.DATABASE_URL = await ensureDatabase(postgres.url, 'weft');
   } else say('stack', 'using PostgreSQL from DATABASE_URL');
 
   if (!env.NATS_URL) {
-    say('stack', `starting nats-server with JetStream on 127.0.0.1:${ports.nats} (store in .weft/dev/nats)`);
+    say(
+      'stack',
+      `starting nats-server with JetStream on 127.0.0.1:${ports.nats} (store in .weft/dev/nats)`,
+    );
     const nats = await startNats({ storeDir: join(devDir, 'nats'), port: ports.nats });
     stops.push(() => nats.stop());
     env.NATS_URL = nats.url;
   } else say('stack', 'using NATS from NATS_URL');
 
   if (!env.S3_ENDPOINT) {
-    say('stack', `starting the local S3-compatible server on 127.0.0.1:${ports.s3} (objects in .weft/dev/s3)`);
-    const s3 = await startS3Process({ dir: join(devDir, 's3'), port: ports.s3, buckets: [env.S3_BUCKET ?? 'weft'] });
+    say(
+      'stack',
+      `starting the local S3-compatible server on 127.0.0.1:${ports.s3} (objects in .weft/dev/s3)`,
+    );
+    const s3 = await startS3Process({
+      dir: join(devDir, 's3'),
+      port: ports.s3,
+      buckets: [env.S3_BUCKET ?? 'weft'],
+    });
     stops.push(() => s3.stop());
     Object.assign(env, {
       S3_ENDPOINT: s3.endpoint,
@@ -211,10 +266,16 @@ async function main(): Promise<void> {
 
   say('control-plane', controlPlaneCommand(['migrate'], env));
   const admin = rememberAdmin(
-    controlPlaneCommand(['bootstrap', '--json'], { ...env, WEFT_BOOTSTRAP_ADMIN_EMAIL: ADMIN_EMAIL }),
+    controlPlaneCommand(['bootstrap', '--json'], {
+      ...env,
+      WEFT_BOOTSTRAP_ADMIN_EMAIL: ADMIN_EMAIL,
+    }),
   );
 
-  startApp('control-plane', ['src/main.ts'], { ...env, CONTROL_PLANE_PORT: String(ports.controlPlane) });
+  startApp('control-plane', ['src/main.ts'], {
+    ...env,
+    CONTROL_PLANE_PORT: String(ports.controlPlane),
+  });
   startApp('gateway', ['src/main.ts'], { ...env, GATEWAY_PORT: String(ports.gateway) });
   await waitForReady('control plane', `http://127.0.0.1:${ports.controlPlane}/ready`);
   await waitForReady('gateway', `http://127.0.0.1:${ports.gateway}/ready`);

@@ -11,25 +11,43 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pnpm = process.env.WEFT_PNPM ?? 'pnpm';
 const workspaces = ['apps', 'packages'].flatMap((dir) =>
   readdirSync(join(root, dir), { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(join(root, dir, entry.name, 'package.json')))
+    .filter(
+      (entry) => entry.isDirectory() && existsSync(join(root, dir, entry.name, 'package.json')),
+    )
     .map((entry) => join(root, dir, entry.name)),
 );
 
 // Results of an earlier run must not be counted again.
-for (const workspace of workspaces) rmSync(join(workspace, '.test-results'), { recursive: true, force: true });
+for (const workspace of workspaces)
+  rmSync(join(workspace, '.test-results'), { recursive: true, force: true });
 rmSync(join(root, '.weft', 'deploy-smoke.json'), { force: true });
 
-const turboArgs = ['exec', 'turbo', 'run', 'lint', 'typecheck', 'build', 'test', '--concurrency=2', '--continue'];
+const turboArgs = [
+  'exec',
+  'turbo',
+  'run',
+  'format:check',
+  'lint',
+  'typecheck',
+  'build',
+  'test',
+  '--concurrency=2',
+  '--continue',
+];
 if (process.env.CI) turboArgs.push('--force', '--output-logs=full');
-const turbo = spawnSync(pnpm, [...turboArgs, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+const turbo = spawnSync(pnpm, [...turboArgs, ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+});
 
 let deployStatus = 0;
 if (turbo.status === 0) {
-  deployStatus = spawnSync(process.execPath, [join(root, 'infra', 'scripts', 'deploy-smoke.mjs')], {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, WEFT_PNPM: pnpm },
-  }).status ?? 1;
+  deployStatus =
+    spawnSync(process.execPath, [join(root, 'infra', 'scripts', 'deploy-smoke.mjs')], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, WEFT_PNPM: pnpm },
+    }).status ?? 1;
 }
 
 let passed = 0;

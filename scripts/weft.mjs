@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const toolsDir = join(root, '.weft', 'tools');
-const PNPM_VERSION = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.split('@')[1];
+const PNPM_VERSION = JSON.parse(
+  readFileSync(join(root, 'package.json'), 'utf8'),
+).packageManager.split('@')[1];
 
 function fail(message) {
   process.stderr.write(`weft: ${message}\n`);
@@ -47,7 +49,15 @@ function ensurePnpm() {
   if (global && Number(global.split('.')[0]) >= 10) return 'pnpm';
   say(`installing pnpm ${PNPM_VERSION} under .weft/tools`);
   mkdirSync(toolsDir, { recursive: true });
-  const status = run('npm', ['install', '--prefix', toolsDir, '--no-audit', '--no-fund', '--loglevel=error', `pnpm@${PNPM_VERSION}`]);
+  const status = run('npm', [
+    'install',
+    '--prefix',
+    toolsDir,
+    '--no-audit',
+    '--no-fund',
+    '--loglevel=error',
+    `pnpm@${PNPM_VERSION}`,
+  ]);
   if (status !== 0 || !existsSync(local)) fail('installing pnpm with npm failed (see above)');
   return local;
 }
@@ -56,7 +66,8 @@ function ensurePnpm() {
 function ensureNatsServer() {
   const configured = process.env.NATS_SERVER_BIN;
   if (configured) {
-    if (!existsSync(configured)) fail(`NATS_SERVER_BIN points to ${configured}, which does not exist`);
+    if (!existsSync(configured))
+      fail(`NATS_SERVER_BIN points to ${configured}, which does not exist`);
     return;
   }
   if (probe('nats-server', ['--version'])) return;
@@ -75,7 +86,8 @@ function ensureNatsServer() {
   if (apt(['update', '-qq']) !== 0 || apt(['install', '-y', '-qq', 'nats-server']) !== 0) {
     fail('apt-get could not install nats-server (see above)');
   }
-  if (!probe('nats-server', ['--version'])) fail('nats-server is still not on PATH after installing it');
+  if (!probe('nats-server', ['--version']))
+    fail('nats-server is still not on PATH after installing it');
 }
 
 /** Installs the workspace when the lockfile changed since the last install. */

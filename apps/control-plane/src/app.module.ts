@@ -1,7 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Logger } from '@weft/log-schema';
-import { DEPENDENCY_CHECKS, HealthController, OpenApiModule, SERVICE_LOGGER } from '@weft/server-kit';
+import {
+  DEPENDENCY_CHECKS,
+  HealthController,
+  OpenApiModule,
+  SERVICE_LOGGER,
+} from '@weft/server-kit';
 import type { ControlPlaneConfig } from './config/control-plane.config.js';
 import { dependencyChecks, type ControlPlaneDependencies } from './infrastructure/dependencies.js';
 import { NATS_CONNECTION, S3_CLIENT } from './infrastructure/tokens.js';
@@ -9,7 +14,11 @@ import { NATS_CONNECTION, S3_CLIENT } from './infrastructure/tokens.js';
 /** The control plane's root module, built around connections opened before Nest starts. */
 @Module({})
 export class AppModule {
-  static register(deps: ControlPlaneDependencies, config: ControlPlaneConfig, logger: Logger): DynamicModule {
+  static register(
+    deps: ControlPlaneDependencies,
+    config: ControlPlaneConfig,
+    logger: Logger,
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [OpenApiModule],

@@ -14,13 +14,17 @@ export interface ControlPlane {
  * Opens the control plane's dependencies (bounded waits; StartupError naming the setting when
  * one is unreachable) and builds the HTTP application around them. The caller listens.
  */
-export async function createControlPlane(config: ControlPlaneConfig, logger: Logger): Promise<ControlPlane> {
+export async function createControlPlane(
+  config: ControlPlaneConfig,
+  logger: Logger,
+): Promise<ControlPlane> {
   const dependencies = await openDependencies(config, logger);
   try {
     const app = await createHttpApplication(AppModule.register(dependencies, config, logger), {
       logger,
       title: 'Weft control plane',
-      description: 'Identity, organizations, environments, projects, deployments and the activity log.',
+      description:
+        'Identity, organizations, environments, projects, deployments and the activity log.',
     });
     return { app, dependencies };
   } catch (error) {

@@ -1,11 +1,6 @@
 import 'reflect-metadata';
 import { createJsonLogger } from '@weft/log-schema';
-import {
-  StartupError,
-  exitWithLine,
-  listenUntilSignal,
-  loadConfigOrExit,
-} from '@weft/server-kit';
+import { StartupError, exitWithLine, listenUntilSignal, loadConfigOrExit } from '@weft/server-kit';
 import { bootstrapFirstAdmin } from './bootstrap/first-admin.js';
 import { BootstrapEnv, MigrateEnv } from './config/commands.config.js';
 import { ControlPlaneEnv, compileControlPlaneConfig } from './config/control-plane.config.js';
@@ -29,7 +24,11 @@ Settings come from environment variables; docs/configuration.md lists every one.
 
 async function serve(): Promise<void> {
   const { config, secrets } = loadConfigOrExit(SERVICE, ControlPlaneEnv, compileControlPlaneConfig);
-  const logger = createJsonLogger({ service: SERVICE, level: config.logLevel, secretValues: secrets });
+  const logger = createJsonLogger({
+    service: SERVICE,
+    level: config.logLevel,
+    secretValues: secrets,
+  });
   const { app, dependencies } = await createControlPlane(config, logger);
   await listenUntilSignal(app, {
     port: config.http.port,
@@ -43,10 +42,14 @@ async function serve(): Promise<void> {
 async function runMigrate(): Promise<void> {
   const { config: env } = loadConfigOrExit(SERVICE, MigrateEnv);
   const applied = await migrate(env.DATABASE_URL).catch((error: unknown) => {
-    throw new StartupError(`cannot migrate the database at DATABASE_URL: ${(error as Error).message}`);
+    throw new StartupError(
+      `cannot migrate the database at DATABASE_URL: ${(error as Error).message}`,
+    );
   });
   process.stdout.write(
-    applied.length === 0 ? 'migrate: database schema is up to date\n' : `migrate: applied ${applied.join(', ')}\n`,
+    applied.length === 0
+      ? 'migrate: database schema is up to date\n'
+      : `migrate: applied ${applied.join(', ')}\n`,
   );
 }
 
@@ -54,11 +57,15 @@ async function runBootstrap(json: boolean): Promise<void> {
   const { config: env } = loadConfigOrExit(SERVICE, BootstrapEnv);
   const dataSource = createDataSource({ url: env.DATABASE_URL, poolSize: 1 });
   await dataSource.initialize().catch((error: unknown) => {
-    throw new StartupError(`cannot connect to PostgreSQL at DATABASE_URL: ${(error as Error).message}`);
+    throw new StartupError(
+      `cannot connect to PostgreSQL at DATABASE_URL: ${(error as Error).message}`,
+    );
   });
   try {
     if (await dataSource.showMigrations()) {
-      throw new StartupError('the database has pending migrations: run "weft-control-plane migrate" first');
+      throw new StartupError(
+        'the database has pending migrations: run "weft-control-plane migrate" first',
+      );
     }
     const result = await bootstrapFirstAdmin(dataSource, {
       organizationName: env.WEFT_BOOTSTRAP_ORG_NAME,
@@ -66,7 +73,9 @@ async function runBootstrap(json: boolean): Promise<void> {
       adminEmail: env.WEFT_BOOTSTRAP_ADMIN_EMAIL,
       adminFirstName: env.WEFT_BOOTSTRAP_ADMIN_FIRST_NAME,
       adminLastName: env.WEFT_BOOTSTRAP_ADMIN_LAST_NAME,
-      ...(env.WEFT_BOOTSTRAP_ADMIN_PASSWORD !== undefined ? { adminPassword: env.WEFT_BOOTSTRAP_ADMIN_PASSWORD } : {}),
+      ...(env.WEFT_BOOTSTRAP_ADMIN_PASSWORD !== undefined
+        ? { adminPassword: env.WEFT_BOOTSTRAP_ADMIN_PASSWORD }
+        : {}),
     });
     if (json) {
       process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -28,17 +28,26 @@ describe('control plane over real PostgreSQL, NATS and S3', () => {
 
   it('is ready when PostgreSQL, NATS and S3 all answer', async () => {
     const res = await fetch(`${url}/ready`);
-    expect(await res.json()).toEqual({ status: 'ready', checks: { postgres: 'up', nats: 'up', s3: 'up' } });
+    expect(await res.json()).toEqual({
+      status: 'ready',
+      checks: { postgres: 'up', nats: 'up', s3: 'up' },
+    });
     expect(res.status).toBe(200);
   });
 
   it('reports a missing bucket as S3 down, with the reason only in the log', async () => {
-    const other = await createControlPlane(testConfig(database.url, { S3_BUCKET: 'no-such-bucket' }), logger);
+    const other = await createControlPlane(
+      testConfig(database.url, { S3_BUCKET: 'no-such-bucket' }),
+      logger,
+    );
     try {
       const otherUrl = await listen(other.app);
       const res = await fetch(`${otherUrl}/ready`);
       expect(res.status).toBe(503);
-      expect(await res.json()).toEqual({ status: 'not_ready', checks: { postgres: 'up', nats: 'up', s3: 'down' } });
+      expect(await res.json()).toEqual({
+        status: 'not_ready',
+        checks: { postgres: 'up', nats: 'up', s3: 'down' },
+      });
       expect(lines.some((line) => line.includes('"dependency":"s3"'))).toBe(true);
     } finally {
       await other.app.close();

@@ -28,14 +28,19 @@ describe('bootstrapping the first administrator', () => {
   it('creates the organization, its three environments, the built-in roles and an admin with a generated password', async () => {
     const result = await bootstrapFirstAdmin(dataSource, request);
     expect(result.organization).toMatchObject({ name: 'Acme', slug: 'acme', created: true });
-    expect(result.environments.map((e) => e.name).sort()).toEqual(['development', 'production', 'test']);
+    expect(result.environments.map((e) => e.name).sort()).toEqual([
+      'development',
+      'production',
+      'test',
+    ]);
     expect(result.admin).toMatchObject({ email: 'admin@acme.example', created: true });
     const password = result.admin.generatedPassword!;
     expect(password.length).toBeGreaterThanOrEqual(24);
 
-    const [stored] = (await dataSource.query(`SELECT password_hash, email_verified_at FROM users WHERE email = $1`, [
-      'admin@acme.example',
-    ])) as Array<{ password_hash: string; email_verified_at: Date | null }>;
+    const [stored] = (await dataSource.query(
+      `SELECT password_hash, email_verified_at FROM users WHERE email = $1`,
+      ['admin@acme.example'],
+    )) as Array<{ password_hash: string; email_verified_at: Date | null }>;
     expect(stored!.password_hash).toMatch(/^pbkdf2-sha256\$600000\$/);
     expect(stored!.email_verified_at).not.toBeNull();
     expect((await verifyPassword(password, stored!.password_hash)).valid).toBe(true);
@@ -58,12 +63,19 @@ describe('bootstrapping the first administrator', () => {
   });
 
   it('is idempotent: a second run changes nothing and never resets the password', async () => {
-    const [before] = (await dataSource.query(`SELECT password_hash FROM users`)) as Array<{ password_hash: string }>;
-    const again = await bootstrapFirstAdmin(dataSource, { ...request, adminPassword: 'a-different-password-entirely' });
+    const [before] = (await dataSource.query(`SELECT password_hash FROM users`)) as Array<{
+      password_hash: string;
+    }>;
+    const again = await bootstrapFirstAdmin(dataSource, {
+      ...request,
+      adminPassword: 'a-different-password-entirely',
+    });
     expect(again.organization.created).toBe(false);
     expect(again.admin.created).toBe(false);
     expect(again.admin.generatedPassword).toBeUndefined();
-    const [after] = (await dataSource.query(`SELECT password_hash FROM users`)) as Array<{ password_hash: string }>;
+    const [after] = (await dataSource.query(`SELECT password_hash FROM users`)) as Array<{
+      password_hash: string;
+    }>;
     expect(after!.password_hash).toBe(before!.password_hash);
     const counts = (await dataSource.query(
       `SELECT (SELECT count(*) FROM organizations)::int AS orgs, (SELECT count(*) FROM environments)::int AS envs,
@@ -74,8 +86,16 @@ describe('bootstrapping the first administrator', () => {
   });
 
   it('lets concurrent runs race safely', async () => {
-    const other = { ...request, organizationSlug: 'globex', organizationName: 'Globex', adminEmail: 'root@globex.example' };
-    const results = await Promise.all([bootstrapFirstAdmin(dataSource, other), bootstrapFirstAdmin(dataSource, other)]);
+    const other = {
+      ...request,
+      organizationSlug: 'globex',
+      organizationName: 'Globex',
+      adminEmail: 'root@globex.example',
+    };
+    const results = await Promise.all([
+      bootstrapFirstAdmin(dataSource, other),
+      bootstrapFirstAdmin(dataSource, other),
+    ]);
     expect(results.filter((r) => r.organization.created)).toHaveLength(1);
     expect(results.filter((r) => r.admin.created)).toHaveLength(1);
     const [{ envs }] = (await dataSource.query(

@@ -2,13 +2,18 @@ import { createTestDatabase, startNats, type RunningNats, type TestDatabase } fr
 import { createControlPlane, type ControlPlane } from '../src/control-plane.js';
 import { capturingLogger, listen, testConfig } from './support.js';
 
-async function readiness(url: string): Promise<{ status: number; body: { checks: Record<string, string> } }> {
+async function readiness(
+  url: string,
+): Promise<{ status: number; body: { checks: Record<string, string> } }> {
   const res = await fetch(`${url}/ready`);
   return { status: res.status, body: (await res.json()) as { checks: Record<string, string> } };
 }
 
 /** Polls /ready until `predicate` holds; returns how long it took. Bounded. */
-async function waitFor(url: string, predicate: (r: Awaited<ReturnType<typeof readiness>>) => boolean): Promise<number> {
+async function waitFor(
+  url: string,
+  predicate: (r: Awaited<ReturnType<typeof readiness>>) => boolean,
+): Promise<number> {
   const started = Date.now();
   while (Date.now() - started < 15_000) {
     if (predicate(await readiness(url))) return Date.now() - started;
@@ -27,7 +32,10 @@ describe('readiness follows NATS going away and coming back', () => {
     database = await createTestDatabase();
     // Its own nats-server: stopping the shared one would disturb other test files.
     nats = await startNats();
-    controlPlane = await createControlPlane(testConfig(database.url, { NATS_URL: nats.url }), capturingLogger().logger);
+    controlPlane = await createControlPlane(
+      testConfig(database.url, { NATS_URL: nats.url }),
+      capturingLogger().logger,
+    );
     url = await listen(controlPlane.app);
   });
   afterAll(async () => {

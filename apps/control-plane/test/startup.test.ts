@@ -12,8 +12,18 @@ import {
 
 const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-function runControlPlane(env: Record<string, string>, args: string[] = [], stopWhen?: RegExp): Promise<ServiceExit> {
-  return runService({ cwd: appDir, entry: 'src/main.ts', args, env, ...(stopWhen ? { stopWhen } : {}) });
+function runControlPlane(
+  env: Record<string, string>,
+  args: string[] = [],
+  stopWhen?: RegExp,
+): Promise<ServiceExit> {
+  return runService({
+    cwd: appDir,
+    entry: 'src/main.ts',
+    args,
+    env,
+    ...(stopWhen ? { stopWhen } : {}),
+  });
 }
 
 function s3Env(): Record<string, string> {
@@ -42,7 +52,10 @@ describe('control plane start-up failures', () => {
   });
 
   it('rejects a malformed DATABASE_URL without echoing it', async () => {
-    const exit = await runControlPlane({ DATABASE_URL: 'postgres//weft:hunter2-hunter2@db', NATS_URL: testNatsUrl() });
+    const exit = await runControlPlane({
+      DATABASE_URL: 'postgres//weft:hunter2-hunter2@db',
+      NATS_URL: testNatsUrl(),
+    });
     expect(exit.code).toBe(2);
     expect(exit.stderr).toBe(
       'control-plane: invalid configuration: DATABASE_URL must be a postgres:// or postgresql:// URL\n',
@@ -61,7 +74,9 @@ describe('control plane start-up failures', () => {
     const lines = exit.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      new RegExp(`^control-plane: cannot connect to PostgreSQL at DATABASE_URL \\(postgres://weft@127\\.0\\.0\\.1:${port}/weft\\): `),
+      new RegExp(
+        `^control-plane: cannot connect to PostgreSQL at DATABASE_URL \\(postgres://weft@127\\.0\\.0\\.1:${port}/weft\\): `,
+      ),
     );
     expect(exit.stderr).not.toContain('not-the-password');
     expect(exit.durationMs).toBeLessThan(20_000);
@@ -70,9 +85,15 @@ describe('control plane start-up failures', () => {
   it('fails at once on a wrong password, without retrying', async () => {
     const url = new URL(database.url);
     url.password = 'wrong-password';
-    const exit = await runControlPlane({ DATABASE_URL: url.toString(), NATS_URL: testNatsUrl(), ...s3Env() });
+    const exit = await runControlPlane({
+      DATABASE_URL: url.toString(),
+      NATS_URL: testNatsUrl(),
+      ...s3Env(),
+    });
     expect(exit.code).toBe(1);
-    expect(exit.stderr).toMatch(/^control-plane: cannot connect to PostgreSQL at DATABASE_URL .*password authentication failed/);
+    expect(exit.stderr).toMatch(
+      /^control-plane: cannot connect to PostgreSQL at DATABASE_URL .*password authentication failed/,
+    );
     expect(exit.stderr).not.toContain('wrong-password');
   });
 
@@ -98,12 +119,19 @@ describe('control plane start-up failures', () => {
       ...s3Env(),
     });
     expect(exit.code).toBe(1);
-    expect(exit.stderr).toMatch(/has pending migrations: run "weft-control-plane migrate" first\n$/);
+    expect(exit.stderr).toMatch(
+      /has pending migrations: run "weft-control-plane migrate" first\n$/,
+    );
   });
 
   it('serves, then shuts down cleanly on SIGTERM', async () => {
     const exit = await runControlPlane(
-      { DATABASE_URL: database.url, NATS_URL: testNatsUrl(), CONTROL_PLANE_PORT: String(await closedPort()), ...s3Env() },
+      {
+        DATABASE_URL: database.url,
+        NATS_URL: testNatsUrl(),
+        CONTROL_PLANE_PORT: String(await closedPort()),
+        ...s3Env(),
+      },
       [],
       /control plane listening/,
     );

@@ -8,7 +8,10 @@ import {
 } from '../src/config/control-plane.config.js';
 
 /** The control plane's configuration for one test file, pointing at the harness's services. */
-export function testConfig(databaseUrl: string, overrides: Record<string, string> = {}): ControlPlaneConfig {
+export function testConfig(
+  databaseUrl: string,
+  overrides: Record<string, string> = {},
+): ControlPlaneConfig {
   const s3 = testS3();
   return compileControlPlaneConfig(
     validateEnv(ControlPlaneEnv, {
@@ -29,10 +32,20 @@ export function testConfig(databaseUrl: string, overrides: Record<string, string
 /** A logger that keeps its lines, so tests can assert on what was (not) logged. */
 export function capturingLogger(): { logger: JsonLogger; lines: string[] } {
   const lines: string[] = [];
-  return { logger: createJsonLogger({ service: 'control-plane', level: 'debug', write: (l) => lines.push(l) }), lines };
+  return {
+    logger: createJsonLogger({
+      service: 'control-plane',
+      level: 'debug',
+      write: (l) => lines.push(l),
+    }),
+    lines,
+  };
 }
 
-export async function listen(app: { listen(port: number, host: string): Promise<unknown>; getHttpServer(): unknown }): Promise<string> {
+export async function listen(app: {
+  listen(port: number, host: string): Promise<unknown>;
+  getHttpServer(): unknown;
+}): Promise<string> {
   await app.listen(0, '127.0.0.1');
   const address = (app.getHttpServer() as { address(): { port: number } }).address();
   return `http://127.0.0.1:${address.port}`;

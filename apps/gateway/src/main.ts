@@ -1,11 +1,6 @@
 import 'reflect-metadata';
 import { createJsonLogger } from '@weft/log-schema';
-import {
-  StartupError,
-  exitWithLine,
-  listenUntilSignal,
-  loadConfigOrExit,
-} from '@weft/server-kit';
+import { StartupError, exitWithLine, listenUntilSignal, loadConfigOrExit } from '@weft/server-kit';
 import { createGateway } from './gateway.js';
 import { GatewayEnv, compileGatewayConfig } from './config/gateway.config.js';
 
@@ -25,7 +20,11 @@ async function main(argv: string[]): Promise<void> {
   if (argv.length > 0) exitWithLine(SERVICE, `unknown argument "${argv[0]}" (try --help)`, 2);
 
   const { config, secrets } = loadConfigOrExit(SERVICE, GatewayEnv, compileGatewayConfig);
-  const logger = createJsonLogger({ service: SERVICE, level: config.logLevel, secretValues: secrets });
+  const logger = createJsonLogger({
+    service: SERVICE,
+    level: config.logLevel,
+    secretValues: secrets,
+  });
   const gateway = await createGateway(config, logger);
   await listenUntilSignal(gateway.app, {
     port: config.http.port,

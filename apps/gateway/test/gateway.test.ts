@@ -10,7 +10,9 @@ const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const logger = createJsonLogger({ service: 'gateway', level: 'error', write: () => undefined });
 
 async function start(natsUrl: string): Promise<{ gateway: Gateway; url: string }> {
-  const config = compileGatewayConfig(validateEnv(GatewayEnv, { NATS_URL: natsUrl, STARTUP_TIMEOUT_SECONDS: '5' }));
+  const config = compileGatewayConfig(
+    validateEnv(GatewayEnv, { NATS_URL: natsUrl, STARTUP_TIMEOUT_SECONDS: '5' }),
+  );
   const gateway = await createGateway(config, logger);
   await gateway.app.listen(0, '127.0.0.1');
   const { port } = gateway.app.getHttpServer().address() as { port: number };
@@ -98,7 +100,10 @@ describe('gateway start-up failures', () => {
 
   it('names NATS_URL in one line when NATS cannot be reached, within the start-up timeout', async () => {
     const port = await closedPort();
-    const exit = await run({ NATS_URL: `nats://gw:secret-pass@127.0.0.1:${port}`, STARTUP_TIMEOUT_SECONDS: '2' });
+    const exit = await run({
+      NATS_URL: `nats://gw:secret-pass@127.0.0.1:${port}`,
+      STARTUP_TIMEOUT_SECONDS: '2',
+    });
     expect(exit.code).toBe(1);
     expect(exit.stderr.trim().split('\n')).toHaveLength(1);
     expect(exit.stderr).toMatch(/^gateway: cannot connect to NATS at NATS_URL: /);
@@ -114,7 +119,11 @@ describe('gateway start-up failures', () => {
   });
 
   it('shuts down cleanly on SIGTERM', async () => {
-    const exit = await run({ NATS_URL: testNatsUrl(), GATEWAY_PORT: String(await closedPort()) }, [], /gateway listening/);
+    const exit = await run(
+      { NATS_URL: testNatsUrl(), GATEWAY_PORT: String(await closedPort()) },
+      [],
+      /gateway listening/,
+    );
     expect(exit.code).toBe(0);
     expect(exit.stdout).toContain('"msg":"shutting down"');
   });

@@ -76,7 +76,9 @@ export async function connectNats(options: ConnectNatsOptions): Promise<NatsConn
       waitOnFirstConnect: false,
       maxReconnectAttempts: -1,
       // nats.js copies undefined over its defaults, and an undefined wait stalls reconnection.
-      ...(options.reconnectTimeWaitMs !== undefined ? { reconnectTimeWait: options.reconnectTimeWaitMs } : {}),
+      ...(options.reconnectTimeWaitMs !== undefined
+        ? { reconnectTimeWait: options.reconnectTimeWaitMs }
+        : {}),
       // Replies come back on a prefix only this user may subscribe to (see infra/nats).
       ...(options.user !== undefined ? { inboxPrefix: `_INBOX.${options.user}` } : {}),
     });

@@ -19,7 +19,10 @@ export const ACTION_METADATA = 'weft:action';
  */
 export function RequireAction(action: Action): MethodDecorator & ClassDecorator {
   if (!isAction(action)) throw new Error(`unknown action ${String(action)}`);
-  return applyDecorators(SetMetadata(ACTION_METADATA, action), ApiExtension('x-weft-action', action));
+  return applyDecorators(
+    SetMetadata(ACTION_METADATA, action),
+    ApiExtension('x-weft-action', action),
+  );
 }
 
 /** Where an authenticated principal is attached to a request (by the authentication layer). */
@@ -43,17 +46,24 @@ export class ActionGuard implements CanActivate {
       context.getClass(),
     ]);
     if (action === undefined || !isAction(action)) {
-      throw new ForbiddenException({ code: 'ACTION_UNDECLARED', message: 'endpoint declares no action' });
+      throw new ForbiddenException({
+        code: 'ACTION_UNDECLARED',
+        message: 'endpoint declares no action',
+      });
     }
     if (ACTION_CATALOGUE[action].scope === 'public') return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const principal = request.principal;
     if (principal === undefined) {
-      throw new UnauthorizedException({ code: 'UNAUTHENTICATED', message: 'authentication required' });
+      throw new UnauthorizedException({
+        code: 'UNAUTHENTICATED',
+        message: 'authentication required',
+      });
     }
     const orgId = request.params?.orgId ?? principal.orgId;
     const environmentId = request.params?.environmentId;
-    const resource = orgId === undefined ? undefined : { orgId, ...(environmentId ? { environmentId } : {}) };
+    const resource =
+      orgId === undefined ? undefined : { orgId, ...(environmentId ? { environmentId } : {}) };
     if (!can(principal, action, resource)) {
       throw new ForbiddenException({ code: 'FORBIDDEN', message: `not allowed: ${action}` });
     }

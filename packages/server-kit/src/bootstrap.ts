@@ -127,7 +127,13 @@ function requestLogger(logger: Logger) {
  */
 export async function listenUntilSignal(
   app: INestApplication,
-  options: { port: number; host: string; logger: Logger; release: () => Promise<void>; name: string },
+  options: {
+    port: number;
+    host: string;
+    logger: Logger;
+    release: () => Promise<void>;
+    name: string;
+  },
 ): Promise<void> {
   let closing = false;
   const shutdown = (signal: string): void => {
@@ -151,5 +157,7 @@ export async function listenUntilSignal(
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   await app.listen(options.port, options.host);
-  options.logger.info(`${options.name} listening`, { url: `http://${options.host}:${options.port}` });
+  options.logger.info(`${options.name} listening`, {
+    url: `http://${options.host}:${options.port}`,
+  });
 }

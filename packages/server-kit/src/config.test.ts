@@ -1,15 +1,26 @@
 import { IsInt, IsOptional, IsString } from 'class-validator';
-import { ConfigError, Secret, assertNoSecretDefaults, secretValuesOf, settingNamesOf, validateEnv } from './config.js';
+import {
+  ConfigError,
+  Secret,
+  assertNoSecretDefaults,
+  secretValuesOf,
+  settingNamesOf,
+  validateEnv,
+} from './config.js';
 import { IsUrlWithProtocol, ToBool, ToInt, describeUrl } from './validators.js';
 
 class Settings {
-  @ToInt() @IsInt()
+  @ToInt()
+  @IsInt()
   PORT: number = 8080;
 
-  @Secret() @IsUrlWithProtocol(['postgres:'])
+  @Secret()
+  @IsUrlWithProtocol(['postgres:'])
   DATABASE_URL!: string;
 
-  @Secret() @IsOptional() @IsString()
+  @Secret()
+  @IsOptional()
+  @IsString()
   API_SECRET?: string;
 
   @ToBool()
@@ -18,7 +29,8 @@ class Settings {
 }
 
 class LeakySettings {
-  @Secret() @IsString()
+  @Secret()
+  @IsString()
   TOKEN: string = 'default-token-value';
 }
 
@@ -40,24 +52,35 @@ describe('validateEnv', () => {
     expect(ConfigError.is(caught)).toBe(true);
     const error = caught as ConfigError;
     expect(error.settings).toEqual(['DATABASE_URL', 'PORT']);
-    expect(error.message).toBe('invalid configuration: DATABASE_URL is required; PORT must be an integer number');
+    expect(error.message).toBe(
+      'invalid configuration: DATABASE_URL is required; PORT must be an integer number',
+    );
   });
 
   it('returns the secret values that are set', () => {
-    const settings = validateEnv(Settings, { DATABASE_URL: 'postgres://u:p@h/db', API_SECRET: 's3cr3t-value' });
+    const settings = validateEnv(Settings, {
+      DATABASE_URL: 'postgres://u:p@h/db',
+      API_SECRET: 's3cr3t-value',
+    });
     expect(secretValuesOf(settings).sort()).toEqual(['postgres://u:p@h/db', 's3cr3t-value']);
   });
 
   it('catches a secret with a default', () => {
     expect(() => assertNoSecretDefaults(Settings)).not.toThrow();
-    expect(() => assertNoSecretDefaults(LeakySettings)).toThrow('secret settings must not have defaults: TOKEN');
+    expect(() => assertNoSecretDefaults(LeakySettings)).toThrow(
+      'secret settings must not have defaults: TOKEN',
+    );
   });
 });
 
 describe('describeUrl', () => {
   it('drops passwords and query strings from one URL or a list', () => {
-    expect(describeUrl('postgres://weft:pw@db:5432/weft?sslmode=require')).toBe('postgres://weft@db:5432/weft');
-    expect(describeUrl('nats://a:pw@n1:4222,nats://n2:4222')).toBe('nats://a@n1:4222,nats://n2:4222');
+    expect(describeUrl('postgres://weft:pw@db:5432/weft?sslmode=require')).toBe(
+      'postgres://weft@db:5432/weft',
+    );
+    expect(describeUrl('nats://a:pw@n1:4222,nats://n2:4222')).toBe(
+      'nats://a@n1:4222,nats://n2:4222',
+    );
     expect(describeUrl('not a url')).toBe('(unparseable URL)');
   });
 });

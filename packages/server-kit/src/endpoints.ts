@@ -29,7 +29,8 @@ export function listEndpoints(app: INestApplication): EndpointDeclaration[] {
       const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
       if (path === undefined) continue;
       const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod;
-      const action = (Reflect.getMetadata(ACTION_METADATA, handler) as string | undefined) ?? classAction;
+      const action =
+        (Reflect.getMetadata(ACTION_METADATA, handler) as string | undefined) ?? classAction;
       endpoints.push({
         route: `${RequestMethod[method]} ${joinPath(base, normalise(path))}`,
         handler: `${type.name}.${name}`,
@@ -42,7 +43,9 @@ export function listEndpoints(app: INestApplication): EndpointDeclaration[] {
 
 /** Refuses to start an application with a route that declares no catalogue action. */
 export function assertEveryRouteDeclaresAction(app: INestApplication): void {
-  const undeclared = listEndpoints(app).filter((e) => e.action === undefined || !isAction(e.action));
+  const undeclared = listEndpoints(app).filter(
+    (e) => e.action === undefined || !isAction(e.action),
+  );
   if (undeclared.length > 0) {
     const list = undeclared.map((e) => `${e.route} (${e.handler})`).join(', ');
     throw new Error(`endpoints without an action from the @weft/rbac catalogue: ${list}`);

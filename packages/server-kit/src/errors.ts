@@ -49,7 +49,8 @@ export class HttpErrorFilter implements ExceptionFilter {
       const status = exception.getStatus();
       const raw = exception.getResponse();
       const given = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
-      const code = typeof given.code === 'string' ? given.code : (STATUS_CODES[status] ?? `HTTP_${status}`);
+      const code =
+        typeof given.code === 'string' ? given.code : (STATUS_CODES[status] ?? `HTTP_${status}`);
       const message = Array.isArray(given.message)
         ? given.message.join('; ')
         : typeof given.message === 'string'

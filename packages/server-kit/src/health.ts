@@ -34,13 +34,18 @@ export class HealthController {
   @Get('ready')
   @RequireAction('system.ready')
   @ApiOkResponse({ description: 'Every dependency is up.' })
-  @ApiServiceUnavailableResponse({ description: 'At least one dependency is down; the body says which.' })
-  async ready(@Res({ passthrough: true }) res: { status(code: number): unknown }): Promise<PublicReadiness> {
+  @ApiServiceUnavailableResponse({
+    description: 'At least one dependency is down; the body says which.',
+  })
+  async ready(
+    @Res({ passthrough: true }) res: { status(code: number): unknown },
+  ): Promise<PublicReadiness> {
     const report = await checkReadiness(this.checks);
     const checks: Record<string, 'up' | 'down'> = {};
     for (const [name, result] of Object.entries(report.checks)) {
       checks[name] = result.status;
-      if (result.status === 'down') this.logger.warn('dependency down', { dependency: name, error: result.error });
+      if (result.status === 'down')
+        this.logger.warn('dependency down', { dependency: name, error: result.error });
     }
     if (report.status !== 'ready') res.status(HttpStatus.SERVICE_UNAVAILABLE);
     return { status: report.status, checks };

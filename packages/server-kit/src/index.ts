@@ -1,4 +1,9 @@
-export { ACTION_METADATA, ActionGuard, RequireAction, type AuthenticatedRequest } from './actions.js';
+export {
+  ACTION_METADATA,
+  ActionGuard,
+  RequireAction,
+  type AuthenticatedRequest,
+} from './actions.js';
 export {
   createHttpApplication,
   configureHttpApplication,
@@ -16,7 +21,11 @@ export {
   settingNamesOf,
   validateEnv,
 } from './config.js';
-export { assertEveryRouteDeclaresAction, listEndpoints, type EndpointDeclaration } from './endpoints.js';
+export {
+  assertEveryRouteDeclaresAction,
+  listEndpoints,
+  type EndpointDeclaration,
+} from './endpoints.js';
 export { HttpErrorFilter, type ErrorBody } from './errors.js';
 export { NestJsonLogger } from './logger.js';
 export { OpenApiController, OpenApiDocumentHolder, OpenApiModule } from './openapi.js';
@@ -28,5 +37,10 @@ export {
 } from './readiness.js';
 export { IsUrlWithProtocol, ToBool, ToInt, describeUrl } from './validators.js';
 export { ServiceEnv, compileNatsSettings, type NatsSettings } from './service-env.js';
-export { DEPENDENCY_CHECKS, HealthController, SERVICE_LOGGER, type PublicReadiness } from './health.js';
+export {
+  DEPENDENCY_CHECKS,
+  HealthController,
+  SERVICE_LOGGER,
+  type PublicReadiness,
+} from './health.js';
 export { StartupError, closeNats, connectNatsAtBoot, natsDependencyCheck } from './startup.js';

@@ -27,7 +27,8 @@ export class NestJsonLogger implements LoggerService {
   private write(level: LogLevel, message: unknown, params: unknown[]): void {
     // Nest passes the context (a class name) last, and for errors the stack before it.
     const rest = [...params];
-    const context = rest.length > 0 && typeof rest[rest.length - 1] === 'string' ? rest.pop() : undefined;
+    const context =
+      rest.length > 0 && typeof rest[rest.length - 1] === 'string' ? rest.pop() : undefined;
     const fields: Record<string, unknown> = {};
     if (context !== undefined) fields.context = context;
     if (message instanceof Error) {

@@ -17,10 +17,15 @@ export class OpenApiController {
   @Get()
   @RequireAction('system.docs')
   document(): OpenAPIObject {
-    if (!this.holder.document) throw new NotFoundException({ code: 'NOT_FOUND', message: 'no OpenAPI document' });
+    if (!this.holder.document)
+      throw new NotFoundException({ code: 'NOT_FOUND', message: 'no OpenAPI document' });
     return this.holder.document;
   }
 }
 
-@Module({ controllers: [OpenApiController], providers: [OpenApiDocumentHolder], exports: [OpenApiDocumentHolder] })
+@Module({
+  controllers: [OpenApiController],
+  providers: [OpenApiDocumentHolder],
+  exports: [OpenApiDocumentHolder],
+})
 export class OpenApiModule {}

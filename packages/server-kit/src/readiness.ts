@@ -29,7 +29,10 @@ export async function checkReadiness(
         await Promise.race([
           dependency.check(),
           new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+            timer = setTimeout(
+              () => reject(new Error(`no answer within ${timeoutMs} ms`)),
+              timeoutMs,
+            );
           }),
         ]);
         return [dependency.name, { status: 'up', latencyMs: elapsed(started) }];

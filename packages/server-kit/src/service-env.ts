@@ -11,14 +11,20 @@ export class ServiceEnv {
   @IsUrlWithProtocol(['nats:', 'tls:'], { list: true })
   NATS_URL!: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   NATS_USER?: string;
 
-  @Secret() @IsOptional() @IsString()
+  @Secret()
+  @IsOptional()
+  @IsString()
   NATS_PASSWORD?: string;
 
   /** How long boot may wait for its dependencies before exiting with an error. */
-  @ToInt() @IsInt() @Min(1) @Max(600)
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(600)
   STARTUP_TIMEOUT_SECONDS: number = 15;
 }
 
@@ -31,7 +37,10 @@ export interface NatsSettings {
 export function compileNatsSettings(env: ServiceEnv): NatsSettings {
   if ((env.NATS_USER === undefined) !== (env.NATS_PASSWORD === undefined)) {
     const missing = env.NATS_USER === undefined ? 'NATS_USER' : 'NATS_PASSWORD';
-    throw new ConfigError([missing], `invalid configuration: ${missing} is required when the other NATS credential is set`);
+    throw new ConfigError(
+      [missing],
+      `invalid configuration: ${missing} is required when the other NATS credential is set`,
+    );
   }
   return {
     servers: env.NATS_URL.split(',').map((s) => s.trim()),

@@ -1,5 +1,12 @@
 import 'reflect-metadata';
-import { BadRequestException, Controller, Get, Module, Param, type INestApplication } from '@nestjs/common';
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  Module,
+  Param,
+  type INestApplication,
+} from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { createJsonLogger } from '@weft/log-schema';
 import type { Principal } from '@weft/rbac';
@@ -15,11 +22,21 @@ import {
 } from '../src/index.js';
 
 const lines: string[] = [];
-const logger = createJsonLogger({ service: 'test', level: 'debug', write: (line) => lines.push(line) });
+const logger = createJsonLogger({
+  service: 'test',
+  level: 'debug',
+  write: (line) => lines.push(line),
+});
 
 // The request's principal is what an authentication layer would attach; here a header stands in.
 const principals: Record<string, Principal> = {
-  reader: { kind: 'user', id: 'u1', orgId: 'org-1', admin: false, environments: { 'env-1': ['read'] } },
+  reader: {
+    kind: 'user',
+    id: 'u1',
+    orgId: 'org-1',
+    admin: false,
+    environments: { 'env-1': ['read'] },
+  },
 };
 
 @Controller('orgs/:orgId/environments/:environmentId/projects')
@@ -78,11 +95,17 @@ class LeakyModule {}
 async function start(module: new () => unknown): Promise<{ app: INestApplication; url: string }> {
   const ref = await Test.createTestingModule({ imports: [module] }).compile();
   const app = ref.createNestApplication({ logger: false });
-  app.use((req: { headers: Record<string, string>; principal?: Principal }, _res: unknown, next: () => void) => {
-    const who = req.headers['x-test-principal'];
-    if (who !== undefined && principals[who] !== undefined) req.principal = principals[who];
-    next();
-  });
+  app.use(
+    (
+      req: { headers: Record<string, string>; principal?: Principal },
+      _res: unknown,
+      next: () => void,
+    ) => {
+      const who = req.headers['x-test-principal'];
+      if (who !== undefined && principals[who] !== undefined) req.principal = principals[who];
+      next();
+    },
+  );
   configureHttpApplication(app, { logger, title: 'test', description: 'test' });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
@@ -130,7 +153,9 @@ describe('HTTP conventions', () => {
     const projects = `${url}/orgs/org-1/environments/env-1/projects`;
     const anonymous = await fetch(projects);
     expect(anonymous.status).toBe(401);
-    expect(await anonymous.json()).toEqual({ error: { code: 'UNAUTHENTICATED', message: 'authentication required' } });
+    expect(await anonymous.json()).toEqual({
+      error: { code: 'UNAUTHENTICATED', message: 'authentication required' },
+    });
 
     const reader = await fetch(projects, { headers: { 'x-test-principal': 'reader' } });
     expect(reader.status).toBe(200);
@@ -154,7 +179,9 @@ describe('HTTP conventions', () => {
   it('maps errors to one shape and never leaks internals', async () => {
     const bad = await fetch(`${url}/orgs/o/environments/e/projects/bad`);
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toEqual({ error: { code: 'INVALID_PROJECT', message: 'name is required' } });
+    expect(await bad.json()).toEqual({
+      error: { code: 'INVALID_PROJECT', message: 'name is required' },
+    });
 
     lines.length = 0;
     const boom = await fetch(`${url}/orgs/o/environments/e/projects/boom`);
@@ -171,14 +198,20 @@ describe('HTTP conventions', () => {
     const started = Date.now();
     const res = await fetch(`${url}/ready`);
     expect(res.status).toBe(503);
-    expect(await res.json()).toEqual({ status: 'not_ready', checks: { fast: 'up', hanging: 'down' } });
+    expect(await res.json()).toEqual({
+      status: 'not_ready',
+      checks: { fast: 'up', hanging: 'down' },
+    });
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('serves the OpenAPI document with each route action', async () => {
     const res = await fetch(`${url}/api/docs`);
     expect(res.status).toBe(200);
-    const doc = (await res.json()) as { openapi: string; paths: Record<string, { get: Record<string, unknown> }> };
+    const doc = (await res.json()) as {
+      openapi: string;
+      paths: Record<string, { get: Record<string, unknown> }>;
+    };
     expect(doc.openapi).toMatch(/^3\./);
     expect(doc.paths['/ready']?.get['x-weft-action']).toBe('system.ready');
     expect(doc.paths['/api/docs']).toBeUndefined();
@@ -188,7 +221,9 @@ describe('HTTP conventions', () => {
     lines.length = 0;
     await fetch(`${url}/health?token=abcdef123456`);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const request = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'request');
+    const request = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.msg === 'request');
     expect(request).toMatchObject({ method: 'GET', path: '/health', status: 200 });
     expect(lines.join('\n')).not.toContain('abcdef123456');
   });

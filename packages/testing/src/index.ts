@@ -20,5 +20,10 @@ export { TEST_ENVIRONMENT_VARIABLES } from './internal/env.js';
 export type { LogSink } from './internal/output.js';
 export { importTypeScript } from './import-typescript.js';
 export { importBuiltPackage, type PackagingReport } from './packaging.js';
-export { closedPort, runService, type ServiceExit, type ServiceRunOptions } from './service-process.js';
+export {
+  closedPort,
+  runService,
+  type ServiceExit,
+  type ServiceRunOptions,
+} from './service-process.js';
 export { startS3Process, type RunningS3Process } from './s3-process.js';

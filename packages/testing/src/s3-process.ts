@@ -14,11 +14,17 @@ export interface RunningS3Process extends Omit<S3Connection, 'buckets' | 'forceP
  * Starts the S3-compatible server as its own process (what `pnpm dev` runs), so that it is one
  * of the stack's processes like PostgreSQL and nats-server rather than part of the launcher.
  */
-export function startS3Process(options: S3ServerOptions & { startTimeoutMs?: number } = {}): Promise<RunningS3Process> {
+export function startS3Process(
+  options: S3ServerOptions & { startTimeoutMs?: number } = {},
+): Promise<RunningS3Process> {
   // From source (inside the workspace) the entry is TypeScript; from dist/ it is JavaScript.
   const fromSource = import.meta.url.endsWith('.ts');
-  const entry = fileURLToPath(new URL(`./s3-server-main.${fromSource ? 'ts' : 'js'}`, import.meta.url));
-  const loader = fromSource ? ['--conditions=@weft/source', '--import', '@swc-node/register/esm-register'] : [];
+  const entry = fileURLToPath(
+    new URL(`./s3-server-main.${fromSource ? 'ts' : 'js'}`, import.meta.url),
+  );
+  const loader = fromSource
+    ? ['--conditions=@weft/source', '--import', '@swc-node/register/esm-register']
+    : [];
   const args = [
     ...loader,
     '--no-warnings',
@@ -33,12 +39,19 @@ export function startS3Process(options: S3ServerOptions & { startTimeoutMs?: num
     let errors = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new HarnessError('SERVICE_START_FAILED', `the S3 server did not start: ${errors.trim()}`));
+      reject(
+        new HarnessError('SERVICE_START_FAILED', `the S3 server did not start: ${errors.trim()}`),
+      );
     }, options.startTimeoutMs ?? 15_000);
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (errors += chunk));
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new HarnessError('SERVICE_START_FAILED', `the S3 server exited (${code}): ${errors.trim()}`));
+      reject(
+        new HarnessError(
+          'SERVICE_START_FAILED',
+          `the S3 server exited (${code}): ${errors.trim()}`,
+        ),
+      );
     });
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       output += chunk;
@@ -46,7 +59,10 @@ export function startS3Process(options: S3ServerOptions & { startTimeoutMs?: num
       if (newline < 0) return;
       clearTimeout(timer);
       child.removeAllListeners('exit');
-      const connection = JSON.parse(output.slice(0, newline)) as Omit<RunningS3Process, 'pid' | 'stop'>;
+      const connection = JSON.parse(output.slice(0, newline)) as Omit<
+        RunningS3Process,
+        'pid' | 'stop'
+      >;
       const exited = new Promise<void>((done) => child.once('exit', () => done()));
       resolve({
         ...connection,

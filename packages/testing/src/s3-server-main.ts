@@ -19,7 +19,9 @@ const server = await startS3({
   buckets: values.bucket ?? [],
 });
 const { endpoint, region, accessKeyId, secretAccessKey, port } = server;
-process.stdout.write(`${JSON.stringify({ endpoint, region, accessKeyId, secretAccessKey, port })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ endpoint, region, accessKeyId, secretAccessKey, port })}\n`,
+);
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {

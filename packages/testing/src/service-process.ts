@@ -34,11 +34,15 @@ export function runService(options: ServiceRunOptions): Promise<ServiceExit> {
     : [];
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const child = spawn(process.execPath, [...loader, '--no-warnings', options.entry, ...(options.args ?? [])], {
-      cwd: options.cwd,
-      env: { PATH: process.env.PATH ?? '', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...loader, '--no-warnings', options.entry, ...(options.args ?? [])],
+      {
+        cwd: options.cwd,
+        env: { PATH: process.env.PATH ?? '', ...options.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     let signalled = false;

@@ -17,7 +17,9 @@ describe('the S3-compatible server as a process of its own', () => {
         forcePathStyle: true,
         credentials: { accessKeyId: first.accessKeyId, secretAccessKey: first.secretAccessKey },
       });
-      await client.send(new PutObjectCommand({ Bucket: 'dev-bucket', Key: 'kept.txt', Body: 'kept' }));
+      await client.send(
+        new PutObjectCommand({ Bucket: 'dev-bucket', Key: 'kept.txt', Body: 'kept' }),
+      );
       client.destroy();
       await first.stop();
       expect(await isPortFree(first.port)).toBe(true);
@@ -30,7 +32,9 @@ describe('the S3-compatible server as a process of its own', () => {
         forcePathStyle: true,
         credentials: { accessKeyId: second.accessKeyId, secretAccessKey: second.secretAccessKey },
       });
-      const object = await again.send(new GetObjectCommand({ Bucket: 'dev-bucket', Key: 'kept.txt' }));
+      const object = await again.send(
+        new GetObjectCommand({ Bucket: 'dev-bucket', Key: 'kept.txt' }),
+      );
       expect(await object.Body?.transformToString()).toBe('kept');
       again.destroy();
       await second.stop();
@@ -42,7 +46,9 @@ describe('the S3-compatible server as a process of its own', () => {
   it('reports a start failure instead of hanging', async () => {
     const running = await startS3Process();
     try {
-      await expect(startS3Process({ port: running.port })).rejects.toMatchObject({ code: 'SERVICE_START_FAILED' });
+      await expect(startS3Process({ port: running.port })).rejects.toMatchObject({
+        code: 'SERVICE_START_FAILED',
+      });
     } finally {
       await running.stop();
     }

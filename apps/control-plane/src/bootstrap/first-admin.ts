@@ -74,13 +74,19 @@ export async function bootstrapFirstAdmin(
         `INSERT INTO roles (org_id, name, built_in, admin, default_levels, environment_levels)
          VALUES ($1, $2, true, $3, $4::jsonb, $5::jsonb)
          ON CONFLICT (org_id, name) DO NOTHING`,
-        [org.id, role.name, role.admin, JSON.stringify(role.defaultEnvironmentLevels ?? []), JSON.stringify(role.environments)],
+        [
+          org.id,
+          role.name,
+          role.admin,
+          JSON.stringify(role.defaultEnvironmentLevels ?? []),
+          JSON.stringify(role.environments),
+        ],
       );
     }
-    const [adminRole] = (await tx.query(
-      `SELECT id FROM roles WHERE org_id = $1 AND name = $2`,
-      [org.id, BUILT_IN_ROLES.administrator.name],
-    )) as Array<{ id: string }>;
+    const [adminRole] = (await tx.query(`SELECT id FROM roles WHERE org_id = $1 AND name = $2`, [
+      org.id,
+      BUILT_IN_ROLES.administrator.name,
+    ])) as Array<{ id: string }>;
     if (!adminRole) throw new Error('administrator role missing after bootstrap');
 
     const insertedUser = (await tx.query(
@@ -89,7 +95,9 @@ export async function bootstrapFirstAdmin(
        ON CONFLICT (email) DO NOTHING RETURNING id`,
       [email, request.adminFirstName, request.adminLastName, passwordHash],
     )) as Array<{ id: string }>;
-    const [user] = (await tx.query(`SELECT id FROM users WHERE email = $1`, [email])) as Array<{ id: string }>;
+    const [user] = (await tx.query(`SELECT id FROM users WHERE email = $1`, [email])) as Array<{
+      id: string;
+    }>;
     if (!user) throw new Error('admin user vanished during bootstrap');
 
     await tx.query(

@@ -3,7 +3,8 @@ import { IsUrlWithProtocol, Secret } from '@weft/server-kit';
 
 /** Settings of `migrate`: only the database. */
 export class MigrateEnv {
-  @Secret() @IsUrlWithProtocol(['postgres:', 'postgresql:'])
+  @Secret()
+  @IsUrlWithProtocol(['postgres:', 'postgresql:'])
   DATABASE_URL!: string;
 }
 
@@ -12,18 +13,23 @@ export class BootstrapEnv extends MigrateEnv {
   @IsEmail({}, { message: 'WEFT_BOOTSTRAP_ADMIN_EMAIL must be an email address' })
   WEFT_BOOTSTRAP_ADMIN_EMAIL!: string;
 
-  @IsString() @Length(1, 100)
+  @IsString()
+  @Length(1, 100)
   WEFT_BOOTSTRAP_ADMIN_FIRST_NAME: string = 'Weft';
 
-  @IsString() @Length(1, 100)
+  @IsString()
+  @Length(1, 100)
   WEFT_BOOTSTRAP_ADMIN_LAST_NAME: string = 'Administrator';
 
   /** Optional: generated (and printed once) when absent. Never has a default. */
-  @Secret() @IsOptional() @IsString()
+  @Secret()
+  @IsOptional()
+  @IsString()
   @Length(15, 256, { message: 'WEFT_BOOTSTRAP_ADMIN_PASSWORD must be 15 to 256 characters' })
   WEFT_BOOTSTRAP_ADMIN_PASSWORD?: string;
 
-  @IsString() @Length(1, 200)
+  @IsString()
+  @Length(1, 200)
   WEFT_BOOTSTRAP_ORG_NAME: string = 'Weft';
 
   @Matches(/^[a-z0-9][a-z0-9-]{0,62}$/, {

@@ -1,4 +1,9 @@
-import { ConfigError, assertNoSecretDefaults, secretSettingsOf, validateEnv } from '@weft/server-kit';
+import {
+  ConfigError,
+  assertNoSecretDefaults,
+  secretSettingsOf,
+  validateEnv,
+} from '@weft/server-kit';
 import { BootstrapEnv, MigrateEnv } from './commands.config.js';
 import { ControlPlaneEnv, compileControlPlaneConfig } from './control-plane.config.js';
 
@@ -31,7 +36,9 @@ describe('control plane configuration', () => {
   it('names each missing required setting in one line', () => {
     const error = configError({});
     expect(error.settings.sort()).toEqual(['DATABASE_URL', 'NATS_URL']);
-    expect(error.message).toBe('invalid configuration: DATABASE_URL is required; NATS_URL is required');
+    expect(error.message).toBe(
+      'invalid configuration: DATABASE_URL is required; NATS_URL is required',
+    );
     expect(error.message).not.toContain('\n');
   });
 
@@ -43,12 +50,24 @@ describe('control plane configuration', () => {
   });
 
   it('parses numbers and booleans and rejects bad ones by name', () => {
-    expect(configError({ ...valid, CONTROL_PLANE_PORT: 'eighty' }).settings).toEqual(['CONTROL_PLANE_PORT']);
-    expect(configError({ ...valid, CONTROL_PLANE_PORT: '70000' }).settings).toEqual(['CONTROL_PLANE_PORT']);
-    expect(configError({ ...valid, S3_FORCE_PATH_STYLE: 'maybe' }).settings).toEqual(['S3_FORCE_PATH_STYLE']);
-    expect(configError({ ...valid, LOG_LEVEL: 'chatty' }).message).toContain('LOG_LEVEL must be one of');
+    expect(configError({ ...valid, CONTROL_PLANE_PORT: 'eighty' }).settings).toEqual([
+      'CONTROL_PLANE_PORT',
+    ]);
+    expect(configError({ ...valid, CONTROL_PLANE_PORT: '70000' }).settings).toEqual([
+      'CONTROL_PLANE_PORT',
+    ]);
+    expect(configError({ ...valid, S3_FORCE_PATH_STYLE: 'maybe' }).settings).toEqual([
+      'S3_FORCE_PATH_STYLE',
+    ]);
+    expect(configError({ ...valid, LOG_LEVEL: 'chatty' }).message).toContain(
+      'LOG_LEVEL must be one of',
+    );
     const config = compileControlPlaneConfig(
-      validateEnv(ControlPlaneEnv, { ...valid, CONTROL_PLANE_PORT: '8080', S3_FORCE_PATH_STYLE: 'true' }),
+      validateEnv(ControlPlaneEnv, {
+        ...valid,
+        CONTROL_PLANE_PORT: '8080',
+        S3_FORCE_PATH_STYLE: 'true',
+      }),
     );
     expect(config.http.port).toBe(8080);
     expect(config.s3.forcePathStyle).toBe(true);
@@ -62,11 +81,15 @@ describe('control plane configuration', () => {
   });
 
   it('enforces cross-field rules for S3 and NATS credentials', () => {
-    expect(configError({ ...valid, S3_ACCESS_KEY_ID: 'AKIA' }).settings).toEqual(['S3_SECRET_ACCESS_KEY']);
+    expect(configError({ ...valid, S3_ACCESS_KEY_ID: 'AKIA' }).settings).toEqual([
+      'S3_SECRET_ACCESS_KEY',
+    ]);
     expect(configError({ ...valid, S3_ENDPOINT: 'http://127.0.0.1:9000' }).message).toContain(
       'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are required when S3_ENDPOINT is set',
     );
-    expect(configError({ ...valid, NATS_USER: 'control-plane' }).settings).toEqual(['NATS_PASSWORD']);
+    expect(configError({ ...valid, NATS_USER: 'control-plane' }).settings).toEqual([
+      'NATS_PASSWORD',
+    ]);
   });
 
   it('treats blank values as unset', () => {

@@ -17,38 +17,54 @@ import type { LogLevel } from '@weft/log-schema';
  * defaults. docs/configuration.md describes each one.
  */
 export class ControlPlaneEnv extends ServiceEnv {
-  @ToInt() @IsInt() @Min(1) @Max(65535)
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   CONTROL_PLANE_PORT: number = 3000;
 
   @IsString()
-  @Matches(/^[0-9a-fA-F:.]+$|^localhost$/, { message: 'CONTROL_PLANE_HOST must be an IP address or localhost' })
+  @Matches(/^[0-9a-fA-F:.]+$|^localhost$/, {
+    message: 'CONTROL_PLANE_HOST must be an IP address or localhost',
+  })
   CONTROL_PLANE_HOST: string = '127.0.0.1';
 
   /** Carries the database password, hence a secret: it has no default. */
-  @Secret() @IsUrlWithProtocol(['postgres:', 'postgresql:'])
+  @Secret()
+  @IsUrlWithProtocol(['postgres:', 'postgresql:'])
   DATABASE_URL!: string;
 
-  @ToInt() @IsInt() @Min(1) @Max(200)
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(200)
   DATABASE_POOL_SIZE: number = 10;
 
   /** Leave unset to use AWS S3 itself (regional endpoint, credentials from the default chain). */
-  @IsOptional() @IsUrlWithProtocol(['http:', 'https:'])
+  @IsOptional()
+  @IsUrlWithProtocol(['http:', 'https:'])
   S3_ENDPOINT?: string;
 
   @IsString()
   S3_REGION: string = 'us-east-1';
 
   @IsString()
-  @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'S3_BUCKET must be a valid bucket name' })
+  @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+    message: 'S3_BUCKET must be a valid bucket name',
+  })
   S3_BUCKET: string = 'weft';
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   S3_ACCESS_KEY_ID?: string;
 
-  @Secret() @IsOptional() @IsString()
+  @Secret()
+  @IsOptional()
+  @IsString()
   S3_SECRET_ACCESS_KEY?: string;
 
-  @ToBool() @IsBoolean({ message: 'S3_FORCE_PATH_STYLE must be true or false' })
+  @ToBool()
+  @IsBoolean({ message: 'S3_FORCE_PATH_STYLE must be true or false' })
   S3_FORCE_PATH_STYLE: boolean = false;
 }
 
@@ -79,7 +95,10 @@ export function compileControlPlaneConfig(env: ControlPlaneEnv): ControlPlaneCon
       accessKeyId === undefined
         ? ['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY']
         : ['S3_SECRET_ACCESS_KEY', 'S3_ACCESS_KEY_ID'];
-    throw new ConfigError([missing], `invalid configuration: ${missing} is required when ${given} is set`);
+    throw new ConfigError(
+      [missing],
+      `invalid configuration: ${missing} is required when ${given} is set`,
+    );
   }
   if (env.S3_ENDPOINT !== undefined && accessKeyId === undefined) {
     throw new ConfigError(

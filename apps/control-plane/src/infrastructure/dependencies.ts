@@ -24,10 +24,17 @@ export interface ControlPlaneDependencies {
 // PostgreSQL errors that retrying cannot fix: bad password, unknown database or role.
 const PERMANENT_PG_ERRORS = new Set(['28P01', '28000', '3D000', '42501']);
 
-export async function openDatabase(config: ControlPlaneConfig, logger: Logger): Promise<DataSource> {
+export async function openDatabase(
+  config: ControlPlaneConfig,
+  logger: Logger,
+): Promise<DataSource> {
   const deadline = Date.now() + config.startupTimeoutMs;
   for (let attempt = 1; ; attempt += 1) {
-    const dataSource = createDataSource({ url: config.database.url, poolSize: config.database.poolSize, connectTimeoutMs: 3000 });
+    const dataSource = createDataSource({
+      url: config.database.url,
+      poolSize: config.database.poolSize,
+      connectTimeoutMs: 3000,
+    });
     try {
       await dataSource.initialize();
       if (await dataSource.showMigrations()) {
@@ -91,14 +98,19 @@ export async function openDependencies(
   };
 }
 
-export function dependencyChecks(deps: ControlPlaneDependencies, bucket: string): DependencyCheck[] {
+export function dependencyChecks(
+  deps: ControlPlaneDependencies,
+  bucket: string,
+): DependencyCheck[] {
   return [
     { name: 'postgres', check: async () => void (await deps.dataSource.query('SELECT 1')) },
     natsDependencyCheck(deps.nats),
     {
       name: 's3',
       check: async () => {
-        await deps.s3.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: AbortSignal.timeout(2000) });
+        await deps.s3.send(new HeadBucketCommand({ Bucket: bucket }), {
+          abortSignal: AbortSignal.timeout(2000),
+        });
       },
     },
   ];

@@ -7,11 +7,16 @@ import type { LogLevel } from '@weft/log-schema';
  * STARTUP_TIMEOUT_SECONDS come from ServiceEnv). docs/configuration.md describes each one.
  */
 export class GatewayEnv extends ServiceEnv {
-  @ToInt() @IsInt() @Min(1) @Max(65535)
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   GATEWAY_PORT: number = 3100;
 
   @IsString()
-  @Matches(/^[0-9a-fA-F:.]+$|^localhost$/, { message: 'GATEWAY_HOST must be an IP address or localhost' })
+  @Matches(/^[0-9a-fA-F:.]+$|^localhost$/, {
+    message: 'GATEWAY_HOST must be an IP address or localhost',
+  })
   GATEWAY_HOST: string = '127.0.0.1';
 }
 
