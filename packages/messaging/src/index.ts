@@ -19,7 +19,7 @@ export {
   runConsumerName,
   runPullSubject,
   runStreamConfig,
-  runStreamName,
+  RUN_STREAM,
 } from './run-queue.js';
 export {
   createEnvelope,

@@ -6,15 +6,21 @@ import {
   type ConsumerConfig,
   type StreamConfig,
 } from 'nats';
-import { assertAddress, buildSubject, type AgentGroupAddress } from './subjects.js';
+import { SUBJECT_ROOT, assertAddress, buildSubject, type AgentGroupAddress } from './subjects.js';
 
 /**
- * Stream and consumer names cannot contain `.`, so the subject cannot double as a name, and
- * joining the three ids with `_` would be ambiguous (`a_b`+`c` vs `a`+`b_c`). A name is the
- * group id for people reading `nats stream ls`, plus 96 bits of SHA-256 over the dotted
- * address (unambiguous, since ids cannot contain `.`) for uniqueness. Even a collision
- * could not mix tenants: the stream's only subject is the group's own run subject.
+ * Runs of every group live in ONE work-queue stream, `WEFT_RUNS`, over `weft.*.*.*.run`; each
+ * agent group has its own durable pull consumer filtered to its run subject (filters of a
+ * work queue may not overlap, and per-group subjects never do). One stream keeps NATS
+ * permissions exact: the gateway may pull from `WEFT_RUNS` consumers, and nothing else.
+ *
+ * Consumer names cannot contain `.`, and joining the three ids with `_` would be ambiguous
+ * (`a_b`+`c` vs `a`+`b_c`). A name is the group id for people reading `nats consumer ls`, plus
+ * 96 bits of SHA-256 over the dotted address (unambiguous, since ids cannot contain `.`).
+ * Even a collision could not mix tenants: the filter subject is the group's own.
  */
+export const RUN_STREAM = 'WEFT_RUNS';
+
 function addressDigest(group: AgentGroupAddress): string {
   assertAddress(group);
   return createHash('sha256')
@@ -23,33 +29,26 @@ function addressDigest(group: AgentGroupAddress): string {
     .slice(0, 24);
 }
 
-/** The JetStream stream holding one agent group's run work queue: `WEFT_RUN_<group>_<digest>`. */
-export function runStreamName(group: AgentGroupAddress): string {
-  return `WEFT_RUN_${group.agentGroupId}_${addressDigest(group)}`;
-}
-
 /** The durable pull consumer the group's agents (through the gateway) take runs from. */
 export function runConsumerName(group: AgentGroupAddress): string {
   return `WEFT_AGENTS_${group.agentGroupId}_${addressDigest(group)}`;
 }
 
-/** The stream settings of a group's run queue: work-queue retention, on disk, one subject. */
-export function runStreamConfig(
-  group: AgentGroupAddress,
-): Partial<StreamConfig> & { name: string; subjects: string[] } {
+/** The run queue's stream settings: work-queue retention, on disk, every group's run subject. */
+export function runStreamConfig(): Partial<StreamConfig> & { name: string; subjects: string[] } {
   return {
-    name: runStreamName(group),
-    subjects: [buildSubject({ ...group, kind: 'run' })],
+    name: RUN_STREAM,
+    subjects: [`${SUBJECT_ROOT}.*.*.*.run`],
     retention: RetentionPolicy.Workqueue,
     storage: StorageType.File,
-    description: `Run queue of organization ${group.orgId}, environment ${group.environmentId}, agent group ${group.agentGroupId}`,
+    description: 'Operation runs of every agent group; one durable consumer per group',
   };
 }
 
 /** The consumer settings of a group's run queue: durable, pull, every run acknowledged explicitly. */
 export function runConsumerConfig(
   group: AgentGroupAddress,
-): Partial<ConsumerConfig> & { durable_name: string } {
+): Partial<ConsumerConfig> & { durable_name: string; filter_subject: string } {
   return {
     durable_name: runConsumerName(group),
     ack_policy: AckPolicy.Explicit,
@@ -59,10 +58,10 @@ export function runConsumerConfig(
 
 /** What a NATS user must be allowed to publish to pull runs of the group (for permission lists). */
 export function runPullSubject(group: AgentGroupAddress): string {
-  return `$JS.API.CONSUMER.MSG.NEXT.${runStreamName(group)}.${runConsumerName(group)}`;
+  return `$JS.API.CONSUMER.MSG.NEXT.${RUN_STREAM}.${runConsumerName(group)}`;
 }
 
 /** What a NATS user must be allowed to publish to acknowledge runs of the group. */
 export function runAckWildcard(group: AgentGroupAddress): string {
-  return `$JS.ACK.${runStreamName(group)}.${runConsumerName(group)}.>`;
+  return `$JS.ACK.${RUN_STREAM}.${runConsumerName(group)}.>`;
 }

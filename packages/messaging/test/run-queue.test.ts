@@ -8,7 +8,7 @@ import {
   parseSubject,
   runConsumerConfig,
   runStreamConfig,
-  runStreamName,
+  RUN_STREAM,
 } from '../src/index.js';
 
 describe('a group run queue on a real JetStream server', () => {
@@ -29,10 +29,9 @@ describe('a group run queue on a real JetStream server', () => {
 
   it('accepts the generated names and delivers each envelope to its own group only', async () => {
     const jsm = await nc.jetstreamManager();
-    for (const address of [group, other]) {
-      await jsm.streams.add(runStreamConfig(address));
-      await jsm.consumers.add(runStreamName(address), runConsumerConfig(address));
-    }
+    await jsm.streams.add(runStreamConfig());
+    for (const address of [group, other])
+      await jsm.consumers.add(RUN_STREAM, runConsumerConfig(address));
     const js = nc.jetstream();
     const envelope = createEnvelope({
       type: 'run.requested',
@@ -40,22 +39,16 @@ describe('a group run queue on a real JetStream server', () => {
       payload: { operationId: 'op-1' },
     });
     const ack = await js.publish(buildSubject({ ...group, kind: 'run' }), encodeEnvelope(envelope));
-    expect(ack.stream).toBe(runStreamName(group));
+    expect(ack.stream).toBe(RUN_STREAM);
 
-    const mine = await js.consumers.get(
-      runStreamName(group),
-      runConsumerConfig(group).durable_name,
-    );
+    const mine = await js.consumers.get(RUN_STREAM, runConsumerConfig(group).durable_name);
     const message = await mine.next({ expires: 1000 });
     expect(message).not.toBeNull();
     expect(parseSubject(message!.subject)).toEqual({ ...group, kind: 'run' });
     expect(decodeEnvelope(message!.data)).toEqual(envelope);
     message!.ack();
 
-    const theirs = await js.consumers.get(
-      runStreamName(other),
-      runConsumerConfig(other).durable_name,
-    );
+    const theirs = await js.consumers.get(RUN_STREAM, runConsumerConfig(other).durable_name);
     expect(await theirs.next({ expires: 1000 })).toBeNull();
   });
 });
