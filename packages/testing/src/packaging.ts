@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface PackagingReport {
   esm: string[];
@@ -13,7 +14,9 @@ export interface PackagingReport {
  * Both `import` (ESM) and `require` (CJS through Node's require(esm)) are exercised.
  * Returns the sorted export names seen by each loader.
  */
-export function importBuiltPackage(packageDir: string): PackagingReport {
+export function importBuiltPackage(packageLocation: string | URL): PackagingReport {
+  const packageDir =
+    typeof packageLocation === 'string' ? packageLocation : fileURLToPath(packageLocation);
   const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
     name: string;
     types?: string;
