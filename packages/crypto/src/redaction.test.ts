@@ -313,8 +313,10 @@ describe('redactString: default value patterns', () => {
     ];
     const started = process.hrtime.bigint();
     for (const input of adversarial) redactor.redactString(input);
-    // Each takes milliseconds; a quadratic pattern would take minutes, so the bound is loose.
-    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(3000);
+    // Each takes milliseconds; a quadratic pattern would take many minutes on these sizes. The
+    // bound is deliberately far from the real figure so a loaded CI machine cannot trip it:
+    // it tells "linear" from "catastrophic", it does not measure speed.
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(30_000);
   });
 
   it('uses configured patterns instead of the defaults, masking a `secret` group or the whole match', () => {
