@@ -92,8 +92,7 @@ function ensureNatsServer() {
   if (apt(['update', '-qq']) !== 0 || apt(['install', '-y', '-qq', 'nats-server']) !== 0) {
     fail('apt-get could not install nats-server (see above)');
   }
-  if (!probe('nats-server', ['--version']))
-    fail('nats-server is still not on PATH after installing it');
+  if (!found()) fail('nats-server is still not found after installing it');
 }
 
 /** Installs the workspace when the lockfile changed since the last install. */
