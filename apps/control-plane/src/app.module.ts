@@ -3,12 +3,14 @@ import { DataSource } from 'typeorm';
 import type { Logger } from '@weft/log-schema';
 import {
   DEPENDENCY_CHECKS,
+  ENVIRONMENT_OWNERSHIP,
   HealthController,
   OpenApiModule,
   SERVICE_LOGGER,
 } from '@weft/server-kit';
 import type { ControlPlaneConfig } from './config/control-plane.config.js';
 import { dependencyChecks, type ControlPlaneDependencies } from './infrastructure/dependencies.js';
+import { environmentOwnership } from './infrastructure/environment-ownership.js';
 import { NATS_CONNECTION, S3_CLIENT } from './infrastructure/tokens.js';
 
 /** The control plane's root module, built around connections opened before Nest starts. */
@@ -27,6 +29,7 @@ export class AppModule {
         { provide: SERVICE_LOGGER, useValue: logger },
         { provide: DEPENDENCY_CHECKS, useValue: dependencyChecks(deps, config.s3.bucket) },
         { provide: DataSource, useValue: deps.dataSource },
+        { provide: ENVIRONMENT_OWNERSHIP, useValue: environmentOwnership(deps.dataSource) },
         { provide: NATS_CONNECTION, useValue: deps.nats },
         { provide: S3_CLIENT, useValue: deps.s3 },
       ],

@@ -3,6 +3,7 @@ import { verifyPassword } from '@weft/crypto';
 import { createTestDatabase, type TestDatabase } from '@weft/testing';
 import { bootstrapFirstAdmin, type FirstAdminRequest } from '../src/bootstrap/first-admin.js';
 import { createDataSource } from '../src/database/data-source.js';
+import { environmentOwnership } from '../src/infrastructure/environment-ownership.js';
 
 const request: FirstAdminRequest = {
   organizationName: 'Acme',
@@ -83,6 +84,16 @@ describe('bootstrapping the first administrator', () => {
               (SELECT count(*) FROM memberships)::int AS memberships`,
     )) as Array<Record<string, number>>;
     expect(counts[0]).toEqual({ orgs: 1, envs: 3, roles: 4, users: 1, memberships: 1 });
+  });
+
+  it('tells the action guard which organization owns an environment', async () => {
+    const ownership = environmentOwnership(dataSource);
+    const [environment] = (await dataSource.query(
+      `SELECT e.id, e.org_id FROM environments e JOIN organizations o ON o.id = e.org_id WHERE o.slug = 'acme' LIMIT 1`,
+    )) as Array<{ id: string; org_id: string }>;
+    expect(await ownership.organizationOf(environment!.id)).toBe(environment!.org_id);
+    expect(await ownership.organizationOf('00000000-0000-4000-8000-000000000000')).toBeUndefined();
+    expect(await ownership.organizationOf("x' OR '1'='1")).toBeUndefined();
   });
 
   it('lets concurrent runs race safely', async () => {

@@ -32,15 +32,31 @@ export interface AuthenticatedRequest {
 }
 
 /**
+ * Tells which organization an environment belongs to. The guard asks it for every
+ * environment-scoped action, so that an environment id in a URL can never reach across
+ * tenants; without it, environment-scoped actions are denied (fail closed). Provided by the
+ * service that owns the data (the control plane), under the ENVIRONMENT_OWNERSHIP token.
+ */
+export interface EnvironmentOwnership {
+  organizationOf(environmentId: string): Promise<string | undefined>;
+}
+export const ENVIRONMENT_OWNERSHIP = Symbol.for('weft.server-kit.environment-ownership');
+
+/**
  * The one guard every request passes. Deny by default: no declaration → 403; a non-public
- * action without a principal → 401; otherwise `can()` from @weft/rbac decides, with the
- * organization and environment taken from the route.
+ * action without a principal → 401; an environment that is not the organization's → 403;
+ * otherwise `can()` from @weft/rbac decides, on the route's `:orgId` (or the principal's
+ * active organization) and `:environmentId`. `assertEveryRouteDeclaresAction` makes sure at
+ * boot that scoped routes name those parameters exactly so.
  */
 @Injectable()
 export class ActionGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly ownership?: EnvironmentOwnership,
+  ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const action = this.reflector.getAllAndOverride<string | undefined>(ACTION_METADATA, [
       context.getHandler(),
       context.getClass(),
@@ -51,7 +67,8 @@ export class ActionGuard implements CanActivate {
         message: 'endpoint declares no action',
       });
     }
-    if (ACTION_CATALOGUE[action].scope === 'public') return true;
+    const requirement = ACTION_CATALOGUE[action];
+    if (requirement.scope === 'public') return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const principal = request.principal;
     if (principal === undefined) {
@@ -60,13 +77,17 @@ export class ActionGuard implements CanActivate {
         message: 'authentication required',
       });
     }
+    const denied = new ForbiddenException({ code: 'FORBIDDEN', message: `not allowed: ${action}` });
     const orgId = request.params?.orgId ?? principal.orgId;
     const environmentId = request.params?.environmentId;
+    if (requirement.scope === 'environment') {
+      if (orgId === undefined || environmentId === undefined || this.ownership === undefined)
+        throw denied;
+      if ((await this.ownership.organizationOf(environmentId)) !== orgId) throw denied;
+    }
     const resource =
       orgId === undefined ? undefined : { orgId, ...(environmentId ? { environmentId } : {}) };
-    if (!can(principal, action, resource)) {
-      throw new ForbiddenException({ code: 'FORBIDDEN', message: `not allowed: ${action}` });
-    }
+    if (!can(principal, action, resource)) throw denied;
     return true;
   }
 }

@@ -3,7 +3,7 @@ import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory, Reflector } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from '@weft/log-schema';
-import { ActionGuard } from './actions.js';
+import { ActionGuard, ENVIRONMENT_OWNERSHIP, type EnvironmentOwnership } from './actions.js';
 import { ConfigError, secretValuesOf, validateEnv } from './config.js';
 import { assertEveryRouteDeclaresAction } from './endpoints.js';
 import { HttpErrorFilter } from './errors.js';
@@ -69,7 +69,9 @@ export function configureHttpApplication(app: INestApplication, options: HttpSer
   };
   http.disable?.('x-powered-by');
   app.use(requestLogger(options.logger.child({ component: 'http' })));
-  app.useGlobalGuards(new ActionGuard(app.get(Reflector)));
+  app.useGlobalGuards(
+    new ActionGuard(app.get(Reflector), optional<EnvironmentOwnership>(app, ENVIRONMENT_OWNERSHIP)),
+  );
   app.useGlobalFilters(new HttpErrorFilter(options.logger));
   assertEveryRouteDeclaresAction(app);
 
@@ -80,6 +82,15 @@ export function configureHttpApplication(app: INestApplication, options: HttpSer
     .build();
   const holder = app.get(OpenApiDocumentHolder, { strict: false });
   holder.document = SwaggerModule.createDocument(app, config);
+}
+
+/** A provider the application may or may not register. */
+function optional<T>(app: INestApplication, token: symbol): T | undefined {
+  try {
+    return app.get<T>(token, { strict: false });
+  } catch {
+    return undefined;
+  }
 }
 
 interface MinimalRequest {

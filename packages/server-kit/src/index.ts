@@ -1,6 +1,8 @@
 export {
   ACTION_METADATA,
   ActionGuard,
+  ENVIRONMENT_OWNERSHIP,
+  type EnvironmentOwnership,
   RequireAction,
   type AuthenticatedRequest,
 } from './actions.js';

@@ -16,8 +16,10 @@ import {
   OpenApiModule,
   RequireAction,
   SERVICE_LOGGER,
+  ENVIRONMENT_OWNERSHIP,
   configureHttpApplication,
   listEndpoints,
+  type EnvironmentOwnership,
   type DependencyCheck,
 } from '../src/index.js';
 
@@ -37,6 +39,21 @@ const principals: Record<string, Principal> = {
     admin: false,
     environments: { 'env-1': ['read'] },
   },
+  // Reads every environment of org-1 by default, and is an admin there.
+  admin: {
+    kind: 'user',
+    id: 'u2',
+    orgId: 'org-1',
+    admin: true,
+    environments: {},
+    allEnvironments: ['read'],
+  },
+};
+
+// env-1 and env-2 belong to org-1; env-3 to org-2.
+const ownership: EnvironmentOwnership = {
+  organizationOf: async (environmentId) =>
+    ({ 'env-1': 'org-1', 'env-2': 'org-1', 'env-3': 'org-2' })[environmentId],
 };
 
 @Controller('orgs/:orgId/environments/:environmentId/projects')
@@ -74,6 +91,33 @@ class UndeclaredController {
   }
 }
 
+@Controller('organizations/:id')
+class LookalikeParamController {
+  @Get()
+  @RequireAction('organization.read')
+  read() {
+    return {};
+  }
+}
+
+@Controller('projects')
+class EnvironmentlessController {
+  @Get()
+  @RequireAction('project.read')
+  list() {
+    return [];
+  }
+}
+
+@RequireAction('system.health')
+@Controller('wide-open')
+class ClassPublicController {
+  @Get()
+  everything() {
+    return {};
+  }
+}
+
 const checks: DependencyCheck[] = [
   { name: 'fast', check: async () => undefined },
   { name: 'hanging', check: () => new Promise<void>(() => undefined) },
@@ -85,12 +129,26 @@ const checks: DependencyCheck[] = [
   providers: [
     { provide: DEPENDENCY_CHECKS, useValue: checks },
     { provide: SERVICE_LOGGER, useValue: logger },
+    { provide: ENVIRONMENT_OWNERSHIP, useValue: ownership },
   ],
 })
 class AppModule {}
 
+// The same routes, but nothing that can tell which organization an environment belongs to.
+@Module({ imports: [OpenApiModule], controllers: [ProjectsController] })
+class NoOwnershipModule {}
+
 @Module({ imports: [OpenApiModule], controllers: [UndeclaredController] })
 class LeakyModule {}
+
+@Module({ imports: [OpenApiModule], controllers: [LookalikeParamController] })
+class LookalikeModule {}
+
+@Module({ imports: [OpenApiModule], controllers: [EnvironmentlessController] })
+class EnvironmentlessModule {}
+
+@Module({ imports: [OpenApiModule], controllers: [ClassPublicController] })
+class ClassPublicModule {}
 
 async function start(module: new () => unknown): Promise<{ app: INestApplication; url: string }> {
   const ref = await Test.createTestingModule({ imports: [module] }).compile();
@@ -124,7 +182,17 @@ describe('HTTP conventions', () => {
 
   it('refuses to start an application with a route that declares no action', async () => {
     await expect(start(LeakyModule)).rejects.toThrow(
-      'endpoints without an action from the @weft/rbac catalogue: GET /undeclared (UndeclaredController.open)',
+      'routes break the access rules: GET /undeclared (UndeclaredController.open) declares no action from the @weft/rbac catalogue',
+    );
+  });
+
+  it('refuses to start with an org parameter the guard does not read, an environment action without :environmentId, or a controller-wide public action', async () => {
+    await expect(start(LookalikeModule)).rejects.toThrow('names :id; use :orgId or :environmentId');
+    await expect(start(EnvironmentlessModule)).rejects.toThrow(
+      'GET /projects (EnvironmentlessController.list) performs project.read without an :environmentId route parameter',
+    );
+    await expect(start(ClassPublicModule)).rejects.toThrow(
+      'inherits the public action system.health from its controller',
     );
   });
 
@@ -174,6 +242,34 @@ describe('HTTP conventions', () => {
       headers: { 'x-test-principal': 'reader' },
     });
     expect(otherOrg.status).toBe(403);
+  });
+
+  it('never lets an environment id reach into another organization, even for an admin', async () => {
+    const own = await fetch(`${url}/orgs/org-1/environments/env-2/projects`, {
+      headers: { 'x-test-principal': 'admin' },
+    });
+    expect(own.status).toBe(200);
+    // env-3 is org-2's: naming it under org-1 is refused, whatever the principal holds in org-1.
+    const foreign = await fetch(`${url}/orgs/org-1/environments/env-3/projects`, {
+      headers: { 'x-test-principal': 'admin' },
+    });
+    expect(foreign.status).toBe(403);
+    const unknown = await fetch(`${url}/orgs/org-1/environments/env-404/projects`, {
+      headers: { 'x-test-principal': 'admin' },
+    });
+    expect(unknown.status).toBe(403);
+  });
+
+  it('denies environment actions when nothing can tell who owns the environment (fail closed)', async () => {
+    const bare = await start(NoOwnershipModule);
+    try {
+      const res = await fetch(`${bare.url}/orgs/org-1/environments/env-1/projects`, {
+        headers: { 'x-test-principal': 'admin' },
+      });
+      expect(res.status).toBe(403);
+    } finally {
+      await bare.app.close();
+    }
   });
 
   it('maps errors to one shape and never leaks internals', async () => {
