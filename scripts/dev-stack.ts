@@ -54,20 +54,22 @@ function prettify(line: string): string {
 
 const stops: Array<() => Promise<void>> = [];
 const children: ChildProcess[] = [];
-let stopping = false;
+let shutdown: Promise<never> | undefined;
 
-async function stopAll(code: number): Promise<never> {
-  if (stopping) process.exit(code);
-  stopping = true;
-  say('stack', 'stopping…');
-  await Promise.all(children.map(stopChild));
-  for (const stop of stops.reverse()) {
-    await stop().catch((error: unknown) =>
-      say('stack', `stop failed: ${(error as Error).message}`),
-    );
-  }
-  say('stack', 'stopped; nothing left running');
-  process.exit(code);
+/** Stops the apps first, then the services, once; later calls wait for the same shutdown. */
+function stopAll(code: number): Promise<never> {
+  shutdown ??= (async () => {
+    say('stack', 'stopping…');
+    await Promise.all(children.map(stopChild));
+    for (const stop of stops.reverse()) {
+      await stop().catch((error: unknown) =>
+        say('stack', `stop failed: ${(error as Error).message}`),
+      );
+    }
+    say('stack', 'stopped; nothing left running');
+    process.exit(code);
+  })();
+  return shutdown;
 }
 
 /**
@@ -116,8 +118,9 @@ function startApp(
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => say(source, chunk));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => say(source, chunk));
   child.on('exit', (code, signal) => {
-    if (!stopping)
-      say(source, `exited (${signal ?? code}); fix the error above and save a file to restart it`);
+    // A crash of the app itself keeps `node --watch` waiting for a saved file; this is the watcher.
+    if (shutdown === undefined)
+      say(source, `stopped (${signal ?? code}); restart \`pnpm dev\` to bring it back`);
   });
   children.push(child);
   return child;
@@ -160,7 +163,7 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
 
 async function waitForReady(name: string, url: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && !stopping) {
+  while (Date.now() < deadline && shutdown === undefined) {
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
       if (response.ok) return;
@@ -307,7 +310,9 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch(async (error: unknown) => {
-  say('stack', `failed: ${error instanceof Error ? error.message : String(error)}`);
-  await stopAll(1);
+main().catch((error: unknown) => {
+  // A failure caused by a shutdown already under way just waits for it to finish.
+  if (shutdown === undefined)
+    say('stack', `failed: ${error instanceof Error ? error.message : String(error)}`);
+  void stopAll(1);
 });

@@ -3,7 +3,7 @@
 // Runs with nothing but Node and npm installed: it installs pnpm (locally, no root needed), the
 // nats-server binary where missing (Debian/Ubuntu via apt-get when run as root or with sudo),
 // and the workspace's dependencies, then hands over to the dev stack or the test suite.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,18 @@ function checkNode() {
   if (major < 20 || (major === 20 && minor < 19)) {
     fail(`Node ${process.versions.node} is too old: Weft needs Node 20.19 or newer`);
   }
+}
+
+/**
+ * Runs the long-lived step (the dev stack, the test suite) and passes on the signals this
+ * process receives — an IDE's stop button or `kill` reaches only us — then exits as it did.
+ */
+function handOver(args, env = process.env) {
+  const child = spawn(process.execPath, args, { stdio: 'inherit', cwd: root, env });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(signal, () => child.kill(signal));
+  }
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
 /** pnpm from PATH when it is version 10+, otherwise a private copy under .weft/tools. */
@@ -115,7 +127,7 @@ switch (command) {
     const pnpm = ensurePnpm();
     if (!process.env.NATS_URL) ensureNatsServer();
     ensureDependencies(pnpm);
-    const status = run(process.execPath, [
+    handOver([
       '--conditions=@weft/source',
       '--import',
       '@swc-node/register/esm-register',
@@ -123,17 +135,13 @@ switch (command) {
       join(root, 'scripts', 'dev-stack.ts'),
       ...rest,
     ]);
-    process.exit(status);
     break;
   }
   case 'test': {
     const pnpm = ensurePnpm();
     ensureNatsServer();
     ensureDependencies(pnpm);
-    const status = run(process.execPath, [join(root, 'scripts', 'test-all.mjs'), ...rest], {
-      env: { ...process.env, WEFT_PNPM: pnpm },
-    });
-    process.exit(status);
+    handOver([join(root, 'scripts', 'test-all.mjs'), ...rest], { ...process.env, WEFT_PNPM: pnpm });
     break;
   }
   default:

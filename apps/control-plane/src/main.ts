@@ -34,6 +34,7 @@ async function serve(): Promise<void> {
     port: config.http.port,
     host: config.http.host,
     logger,
+    graceMs: config.shutdownGraceMs,
     release: () => dependencies.close(),
     name: 'control plane',
   });

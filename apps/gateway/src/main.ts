@@ -30,6 +30,7 @@ async function main(argv: string[]): Promise<void> {
     port: config.http.port,
     host: config.http.host,
     logger,
+    graceMs: config.shutdownGraceMs,
     release: () => gateway.close(),
     name: 'gateway',
   });

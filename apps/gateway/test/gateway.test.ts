@@ -1,6 +1,7 @@
 import { createJsonLogger } from '@weft/log-schema';
 import { listEndpoints, validateEnv } from '@weft/server-kit';
 import { closedPort, runService, startNats, testNatsUrl, type RunningNats } from '@weft/testing';
+import { connect, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GatewayEnv, compileGatewayConfig } from '../src/config/gateway.config.js';
@@ -116,6 +117,31 @@ describe('gateway start-up failures', () => {
     const unknown = await run({}, ['--frobnicate']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe('gateway: unknown argument "--frobnicate" (try --help)\n');
+  });
+
+  it('cuts a stalled request after the grace period instead of hanging on SIGTERM', async () => {
+    const port = await closedPort();
+    const stalled: Socket[] = [];
+    const exit = await runService({
+      cwd: appDir,
+      entry: 'src/main.ts',
+      env: { NATS_URL: testNatsUrl(), GATEWAY_PORT: String(port), SHUTDOWN_GRACE_SECONDS: '1' },
+      // Once listening, a client starts a request whose body never arrives; then SIGTERM.
+      onOutput: async (text, stop) => {
+        if (!text.includes('gateway listening') || stalled.length > 0) return;
+        const socket = connect(port, '127.0.0.1');
+        stalled.push(socket);
+        socket.on('error', () => undefined);
+        socket.write(
+          'POST /health HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{',
+        );
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        stop();
+      },
+    });
+    expect(exit.code).toBe(0);
+    expect(exit.stdout).toContain('closing their connections');
+    expect(stalled[0]?.destroyed || stalled[0]?.readableEnded).toBe(true);
   });
 
   it('shuts down cleanly on SIGTERM', async () => {

@@ -134,7 +134,10 @@ function requestLogger(logger: Logger) {
 
 /**
  * Listens, then on SIGTERM/SIGINT stops accepting requests, lets Nest close, releases the
- * service's connections, and exits 0. A second signal exits at once with status 1.
+ * service's connections, and exits 0. Requests in flight get `graceMs` (default 10 s) to
+ * finish before their connections are cut, so a slow or hostile client cannot hold a
+ * shutdown open; if releasing still hangs, the process exits 1 after another 10 s. A second
+ * signal exits at once with status 1.
  */
 export async function listenUntilSignal(
   app: INestApplication,
@@ -144,8 +147,10 @@ export async function listenUntilSignal(
     logger: Logger;
     release: () => Promise<void>;
     name: string;
+    graceMs?: number;
   },
 ): Promise<void> {
+  const graceMs = options.graceMs ?? 10_000;
   let closing = false;
   const shutdown = (signal: string): void => {
     if (closing) {
@@ -154,9 +159,30 @@ export async function listenUntilSignal(
     }
     closing = true;
     options.logger.info('shutting down', { signal });
+    const server = app.getHttpServer() as {
+      closeIdleConnections?(): void;
+      closeAllConnections?(): void;
+    };
+    server.closeIdleConnections?.();
+    const cut = setTimeout(() => {
+      options.logger.warn(
+        'requests still running after the grace period: closing their connections',
+        { graceMs },
+      );
+      server.closeAllConnections?.();
+    }, graceMs);
+    const deadline = setTimeout(() => {
+      options.logger.error('shutdown did not finish in time: exiting', { graceMs });
+      process.exit(1);
+    }, graceMs + 10_000);
+    cut.unref();
+    deadline.unref();
     void app
       .close()
-      .then(options.release)
+      .then(() => {
+        clearTimeout(cut);
+        return options.release();
+      })
       .then(
         () => process.exit(0),
         (error: unknown) => {

@@ -26,6 +26,13 @@ export class ServiceEnv {
   @Min(1)
   @Max(600)
   STARTUP_TIMEOUT_SECONDS: number = 15;
+
+  /** On SIGTERM, how long requests in flight may take before their connections are cut. */
+  @ToInt()
+  @IsInt()
+  @Min(0)
+  @Max(600)
+  SHUTDOWN_GRACE_SECONDS: number = 10;
 }
 
 export interface NatsSettings {

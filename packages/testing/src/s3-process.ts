@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { HarnessError } from './errors.js';
 import { waitForPortFree } from './internal/ports.js';
+import { supervise, terminate } from './internal/processes.js';
 import type { S3Connection, S3ServerOptions } from './s3.js';
 
 export interface RunningS3Process extends Omit<S3Connection, 'buckets' | 'forcePathStyle'> {
@@ -63,14 +64,20 @@ export function startS3Process(
         RunningS3Process,
         'pid' | 'stop'
       >;
-      const exited = new Promise<void>((done) => child.once('exit', () => done()));
+      const pid = child.pid!;
+      // Stopped with its owner, even when the owner dies abruptly (see internal/processes.ts).
+      const release = supervise(pid, 'SIGTERM');
+      let stopping: Promise<void> | undefined;
       resolve({
         ...connection,
-        pid: child.pid!,
-        async stop() {
-          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-          await exited;
-          await waitForPortFree(connection.port, 5000, 's3rver');
+        pid,
+        stop() {
+          stopping ??= (async () => {
+            await terminate(pid, 'SIGTERM', 5000);
+            release();
+            await waitForPortFree(connection.port, 5000, 's3rver');
+          })();
+          return stopping;
         },
       });
     });

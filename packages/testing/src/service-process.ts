@@ -11,6 +11,8 @@ export interface ServiceRunOptions {
   env?: Record<string, string>;
   /** Sends SIGTERM once stdout or stderr matches, to observe a clean shutdown. */
   stopWhen?: RegExp;
+  /** Sees all output so far after each chunk; `stop()` sends SIGTERM (for scripted scenarios). */
+  onOutput?: (output: string, stop: () => void) => void | Promise<void>;
   /** Kills the process (SIGKILL) and rejects after this long. Default 30 s. */
   timeoutMs?: number;
 }
@@ -46,11 +48,14 @@ export function runService(options: ServiceRunOptions): Promise<ServiceExit> {
     let stdout = '';
     let stderr = '';
     let signalled = false;
+    const stop = () => {
+      if (signalled) return;
+      signalled = true;
+      child.kill('SIGTERM');
+    };
     const watch = (text: string) => {
-      if (!signalled && options.stopWhen?.test(text)) {
-        signalled = true;
-        child.kill('SIGTERM');
-      }
+      if (options.stopWhen?.test(text)) stop();
+      void options.onOutput?.(`${stdout}${stderr}`, stop);
     };
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => watch((stdout += chunk)));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => watch((stderr += chunk)));

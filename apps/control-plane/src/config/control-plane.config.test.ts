@@ -31,6 +31,7 @@ describe('control plane configuration', () => {
     expect(config.nats).toEqual({ servers: ['nats://127.0.0.1:4222'] });
     expect(config.s3).toEqual({ region: 'us-east-1', bucket: 'weft', forcePathStyle: false });
     expect(config.startupTimeoutMs).toBe(15_000);
+    expect(config.shutdownGraceMs).toBe(10_000);
   });
 
   it('names each missing required setting in one line', () => {

@@ -76,6 +76,7 @@ export interface ControlPlaneConfig {
   nats: NatsSettings;
   s3: S3Settings;
   startupTimeoutMs: number;
+  shutdownGraceMs: number;
 }
 
 export interface S3Settings {
@@ -121,5 +122,6 @@ export function compileControlPlaneConfig(env: ControlPlaneEnv): ControlPlaneCon
         : {}),
     },
     startupTimeoutMs: env.STARTUP_TIMEOUT_SECONDS * 1000,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_SECONDS * 1000,
   };
 }

@@ -25,6 +25,7 @@ export interface GatewayConfig {
   logLevel: LogLevel;
   nats: NatsSettings;
   startupTimeoutMs: number;
+  shutdownGraceMs: number;
 }
 
 export function compileGatewayConfig(env: GatewayEnv): GatewayConfig {
@@ -33,5 +34,6 @@ export function compileGatewayConfig(env: GatewayEnv): GatewayConfig {
     logLevel: env.LOG_LEVEL,
     nats: compileNatsSettings(env),
     startupTimeoutMs: env.STARTUP_TIMEOUT_SECONDS * 1000,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_SECONDS * 1000,
   };
 }
