@@ -51,12 +51,20 @@ export async function connectNats(options: ConnectNatsOptions): Promise<NatsConn
   const logger = options.logger;
 
   const deadline = Date.now() + timeoutMs;
+  // Probed in parallel, each with the whole budget, going on as soon as one answers: one
+  // silent server of a cluster must not use up the time of the healthy ones.
   const reasons: string[] = [];
-  for (const server of servers) {
-    const reason = await probeNatsServer(server, Math.max(1, deadline - Date.now()));
-    if (reason === undefined) break;
-    reasons.push(`${redactNatsUrl(server)}: ${reason}`);
-  }
+  await new Promise<void>((resolve) => {
+    let pending = servers.length;
+    for (const server of servers) {
+      const settle = (reason: string | undefined) => {
+        if (reason === undefined) return resolve();
+        reasons.push(`${redactNatsUrl(server)}: ${reason}`);
+        if (--pending === 0) resolve();
+      };
+      probeNatsServer(server, timeoutMs).then(settle, (error: unknown) => settle(String(error)));
+    }
+  });
   if (reasons.length === servers.length) {
     throw new MessagingError(
       'NATS_UNREACHABLE',

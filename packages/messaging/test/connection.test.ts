@@ -161,6 +161,25 @@ describe('connectNats when NATS is not there', () => {
     }
   });
 
+  it('connects through a cluster list whose first server is silent, within the same budget', async () => {
+    const silent: Server = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    const healthy = await startNats();
+    try {
+      const nc = await connectNats({
+        url: `nats://127.0.0.1:${port},${healthy.url}`,
+        name: 'cluster-test',
+        timeoutMs: 1500,
+      });
+      expect(await natsHealth(nc)).toMatchObject({ up: true });
+      await nc.close();
+    } finally {
+      await healthy.stop();
+      silent.close();
+    }
+  });
+
   it('refuses a malformed URL without echoing it', async () => {
     const error = await failureOf(connectNats({ url: 'http://bob:pw@example', name: 'x' }));
     expect(error).toMatchObject({ code: 'INVALID_NATS_URL', field: 'url' });
