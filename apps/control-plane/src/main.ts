@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { createJsonLogger } from '@weft/log-schema';
 import { StartupError, exitWithLine, listenUntilSignal, loadConfigOrExit } from '@weft/server-kit';
-import { bootstrapFirstAdmin } from './bootstrap/first-admin.js';
+import { BootstrapError, bootstrapFirstAdmin } from './bootstrap/first-admin.js';
 import { BootstrapEnv, MigrateEnv } from './config/commands.config.js';
 import { ControlPlaneEnv, compileControlPlaneConfig } from './config/control-plane.config.js';
-import { createDataSource, migrate } from './database/data-source.js';
+import { createDataSource, migrate, pendingMigrations } from './database/data-source.js';
 import { createControlPlane } from './control-plane.js';
 
 const SERVICE = 'control-plane';
@@ -63,7 +63,7 @@ async function runBootstrap(json: boolean): Promise<void> {
     );
   });
   try {
-    if (await dataSource.showMigrations()) {
+    if ((await pendingMigrations(dataSource)).length > 0) {
       throw new StartupError(
         'the database has pending migrations: run "weft-control-plane migrate" first',
       );
@@ -116,6 +116,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (StartupError.is(error)) exitWithLine(SERVICE, error.message, 1);
+  if (StartupError.is(error) || error instanceof BootstrapError)
+    exitWithLine(SERVICE, error.message, 1);
   exitWithLine(SERVICE, `fatal: ${error instanceof Error ? error.message : String(error)}`, 1);
 });

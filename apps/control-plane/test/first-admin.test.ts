@@ -1,7 +1,11 @@
 import type { DataSource } from 'typeorm';
 import { verifyPassword } from '@weft/crypto';
 import { createTestDatabase, type TestDatabase } from '@weft/testing';
-import { bootstrapFirstAdmin, type FirstAdminRequest } from '../src/bootstrap/first-admin.js';
+import {
+  BootstrapError,
+  bootstrapFirstAdmin,
+  type FirstAdminRequest,
+} from '../src/bootstrap/first-admin.js';
 import { createDataSource } from '../src/database/data-source.js';
 import { environmentOwnership } from '../src/infrastructure/environment-ownership.js';
 
@@ -94,6 +98,25 @@ describe('bootstrapping the first administrator', () => {
     expect(await ownership.organizationOf(environment!.id)).toBe(environment!.org_id);
     expect(await ownership.organizationOf('00000000-0000-4000-8000-000000000000')).toBeUndefined();
     expect(await ownership.organizationOf("x' OR '1'='1")).toBeUndefined();
+  });
+
+  it('never makes an existing account the administrator of a new organization', async () => {
+    await dataSource.query(
+      `INSERT INTO users (email, first_name, last_name) VALUES ('squatter@initech.example', 'S', 'Q')`,
+    );
+    await expect(
+      bootstrapFirstAdmin(dataSource, {
+        ...request,
+        organizationSlug: 'initech',
+        organizationName: 'Initech',
+        adminEmail: 'squatter@initech.example',
+      }),
+    ).rejects.toThrow(BootstrapError);
+    // One transaction: the refused run left no organization behind.
+    const orgs = (await dataSource.query(
+      `SELECT 1 FROM organizations WHERE slug = 'initech'`,
+    )) as unknown[];
+    expect(orgs).toHaveLength(0);
   });
 
   it('lets concurrent runs race safely', async () => {

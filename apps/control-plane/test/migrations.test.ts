@@ -1,6 +1,11 @@
 import { createTestDatabase, testPostgres, type TestDatabase } from '@weft/testing';
 import pg from 'pg';
-import { createDataSource, migrate, MIGRATIONS } from '../src/database/data-source.js';
+import {
+  createDataSource,
+  migrate,
+  MIGRATIONS,
+  pendingMigrations,
+} from '../src/database/data-source.js';
 
 describe('migrations', () => {
   let database: TestDatabase;
@@ -29,6 +34,16 @@ describe('migrations', () => {
   });
 
   it('apply to an empty database, are recorded, and apply nothing the second time', async () => {
+    const probe = createDataSource({ url: database.url, poolSize: 1 });
+    await probe.initialize();
+    // The start-up check reads only: it must not create TypeORM's table in an empty database.
+    expect(await pendingMigrations(probe)).toEqual(MIGRATIONS.map((m) => m.name));
+    expect(await pendingMigrations(probe)).toEqual(MIGRATIONS.map((m) => m.name));
+    const tables = (await probe.query(`SELECT to_regclass('schema_migrations') AS t`)) as [
+      { t: string | null },
+    ];
+    expect(tables[0].t).toBeNull();
+    await probe.destroy();
     expect(await migrate(database.url)).toEqual(MIGRATIONS.map((m) => m.name));
     expect(await migrate(database.url)).toEqual([]);
   });
@@ -49,12 +64,21 @@ describe('migrations', () => {
     expect(await migrate(database.url)).toHaveLength(MIGRATIONS.length);
   });
 
+  it('apply once when two runs race', async () => {
+    const dataSource = createDataSource({ url: database.url, poolSize: 1 });
+    await dataSource.initialize();
+    for (let i = 0; i < MIGRATIONS.length; i += 1) await dataSource.undoLastMigration();
+    await dataSource.destroy();
+    const [first, second] = await Promise.all([migrate(database.url), migrate(database.url)]);
+    expect([...first, ...second]).toEqual(MIGRATIONS.map((m) => m.name));
+  });
+
   it('leave the template database of the harness fully migrated', async () => {
     const copy = await createTestDatabase();
     const dataSource = createDataSource({ url: copy.url, poolSize: 1 });
     await dataSource.initialize();
     try {
-      expect(await dataSource.showMigrations()).toBe(false);
+      expect(await pendingMigrations(dataSource)).toEqual([]);
     } finally {
       await dataSource.destroy();
       await copy.drop();

@@ -2,6 +2,11 @@ import type { DataSource } from 'typeorm';
 import { hashPassword, randomToken } from '@weft/crypto';
 import { BUILT_IN_ROLES } from '@weft/rbac';
 
+/** Bootstrap refused: the message says which setting to change. Nothing was written. */
+export class BootstrapError extends Error {
+  override name = 'BootstrapError';
+}
+
 export const FIRST_ENVIRONMENTS = [
   { name: 'development', kind: 'development' },
   { name: 'test', kind: 'test' },
@@ -32,8 +37,9 @@ export interface FirstAdminResult {
 
 /**
  * Creates the first organization, its development/test/production environments, the built-in
- * roles and an administrator. Idempotent: running it again changes nothing that exists and
- * never resets a password. Serialised by an advisory lock so concurrent runs cannot race.
+ * roles and an administrator. Idempotent: running it again changes nothing that exists — no
+ * password reset, no role change. Serialised by an advisory lock so concurrent runs cannot
+ * race; one transaction, so a refusal (BootstrapError) leaves nothing half-written.
  */
 export async function bootstrapFirstAdmin(
   dataSource: DataSource,
@@ -83,10 +89,11 @@ export async function bootstrapFirstAdmin(
         ],
       );
     }
-    const [adminRole] = (await tx.query(`SELECT id FROM roles WHERE org_id = $1 AND name = $2`, [
-      org.id,
-      BUILT_IN_ROLES.administrator.name,
-    ])) as Array<{ id: string }>;
+    // The built-in administrator role, by what it is rather than by a name someone can reuse.
+    const [adminRole] = (await tx.query(
+      `SELECT id FROM roles WHERE org_id = $1 AND built_in AND admin ORDER BY created_at LIMIT 1`,
+      [org.id],
+    )) as Array<{ id: string }>;
     if (!adminRole) throw new Error('administrator role missing after bootstrap');
 
     const insertedUser = (await tx.query(
@@ -100,13 +107,19 @@ export async function bootstrapFirstAdmin(
     }>;
     if (!user) throw new Error('admin user vanished during bootstrap');
 
-    await tx.query(
+    const insertedMembership = (await tx.query(
       `INSERT INTO memberships (org_id, user_id, role_ids) VALUES ($1, $2, ARRAY[$3::uuid])
-       ON CONFLICT (org_id, user_id) DO UPDATE
-         SET role_ids = CASE WHEN $3::uuid = ANY (memberships.role_ids) THEN memberships.role_ids
-                             ELSE array_append(memberships.role_ids, $3::uuid) END`,
+       ON CONFLICT (org_id, user_id) DO NOTHING RETURNING user_id`,
       [org.id, user.id, adminRole.id],
-    );
+    )) as Array<{ user_id: string }>;
+    // An account that already existed (registered by whoever got there first) never becomes
+    // administrator by bootstrap: only one bootstrap itself created, or already a member.
+    if (insertedMembership.length > 0 && insertedUser.length === 0) {
+      throw new BootstrapError(
+        `WEFT_BOOTSTRAP_ADMIN_EMAIL names an existing account that is not a member of "${org.slug}"; ` +
+          'bootstrap does not make existing accounts administrators: choose another email',
+      );
+    }
 
     const created = insertedUser.length > 0;
     return {

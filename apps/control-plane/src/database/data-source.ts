@@ -36,13 +36,40 @@ export function createDataSource(settings: DatabaseSettings): DataSource {
   });
 }
 
-/** Applies pending migrations; returns the names applied. */
+/**
+ * Names of the migrations this build has that the database has not applied. Read-only
+ * (TypeORM's showMigrations() creates its bookkeeping table as a side effect).
+ */
+export async function pendingMigrations(dataSource: Pick<DataSource, 'query'>): Promise<string[]> {
+  const [{ present }] = (await dataSource.query(
+    `SELECT to_regclass('schema_migrations') IS NOT NULL AS present`,
+  )) as [{ present: boolean }];
+  const applied = present
+    ? new Set(
+        (
+          (await dataSource.query(`SELECT name FROM schema_migrations`)) as Array<{ name: string }>
+        ).map((r) => r.name),
+      )
+    : new Set<string>();
+  return MIGRATIONS.map((m) => m.name).filter((name) => !applied.has(name));
+}
+
+/**
+ * Applies pending migrations; returns the names applied. Holds a session advisory lock for the
+ * whole run (TypeORM takes none), so two `migrate` runs at once — init containers of several
+ * replicas — apply each migration exactly once.
+ */
 export async function migrate(url: string): Promise<string[]> {
   const dataSource = createDataSource({ url, poolSize: 1 });
   await dataSource.initialize();
   try {
-    const applied = await dataSource.runMigrations({ transaction: 'each' });
-    return applied.map((m) => m.name);
+    await dataSource.query(`SELECT pg_advisory_lock(hashtext('weft.migrate'))`);
+    try {
+      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      return applied.map((m) => m.name);
+    } finally {
+      await dataSource.query(`SELECT pg_advisory_unlock(hashtext('weft.migrate'))`);
+    }
   } finally {
     await dataSource.destroy();
   }

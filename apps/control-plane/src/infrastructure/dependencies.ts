@@ -11,7 +11,7 @@ import {
   type DependencyCheck,
 } from '@weft/server-kit';
 import type { ControlPlaneConfig, S3Settings } from '../config/control-plane.config.js';
-import { createDataSource } from '../database/data-source.js';
+import { createDataSource, pendingMigrations } from '../database/data-source.js';
 
 /** The control plane's live connections, opened once at boot and closed at shutdown. */
 export interface ControlPlaneDependencies {
@@ -37,15 +37,15 @@ export async function openDatabase(
     });
     try {
       await dataSource.initialize();
-      if (await dataSource.showMigrations()) {
-        await dataSource.destroy();
+      if ((await pendingMigrations(dataSource)).length > 0) {
         throw new StartupError(
           `the database at DATABASE_URL (${describeUrl(config.database.url)}) has pending migrations: run "weft-control-plane migrate" first`,
         );
       }
       return dataSource;
     } catch (error) {
-      if (error instanceof StartupError) throw error;
+      if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+      if (StartupError.is(error)) throw error;
       const code = (error as { code?: string }).code;
       const reason = error instanceof Error ? error.message : String(error);
       if ((code !== undefined && PERMANENT_PG_ERRORS.has(code)) || Date.now() + 1000 > deadline) {
