@@ -7,7 +7,7 @@ import {
   settingNamesOf,
   validateEnv,
 } from './config.js';
-import { IsUrlWithProtocol, ToBool, ToInt, describeUrl } from './validators.js';
+import { IsListenAddress, IsUrlWithProtocol, ToBool, ToInt, describeUrl } from './validators.js';
 
 class Settings {
   @ToInt()
@@ -82,5 +82,22 @@ describe('describeUrl', () => {
       'nats://a@n1:4222,nats://n2:4222',
     );
     expect(describeUrl('not a url')).toBe('(unparseable URL)');
+  });
+});
+
+describe('IsListenAddress', () => {
+  class Listen {
+    @IsListenAddress()
+    HOST: string = '127.0.0.1';
+  }
+  it('accepts IP addresses and localhost, and nothing else', () => {
+    for (const HOST of ['127.0.0.1', '0.0.0.0', '::1', '::', 'localhost']) {
+      expect(validateEnv(Listen, { HOST }).HOST).toBe(HOST);
+    }
+    for (const HOST of ['cafe', 'example.com', '1.2.3', '::g']) {
+      expect(() => validateEnv(Listen, { HOST })).toThrow(
+        'HOST must be an IP address or localhost',
+      );
+    }
   });
 });

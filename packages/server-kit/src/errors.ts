@@ -38,9 +38,11 @@ export class HttpErrorFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<{
       status(code: number): { json(body: unknown): void };
       headersSent?: boolean;
+      end?(): void;
     }>();
     const { status, body } = this.toResponse(exception);
-    if (response.headersSent) return;
+    // Too late for an error body: end the response rather than leave the client waiting.
+    if (response.headersSent) return void response.end?.();
     response.status(status).json(body);
   }
 
@@ -51,11 +53,15 @@ export class HttpErrorFilter implements ExceptionFilter {
       const given = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
       const code =
         typeof given.code === 'string' ? given.code : (STATUS_CODES[status] ?? `HTTP_${status}`);
-      const message = Array.isArray(given.message)
-        ? given.message.join('; ')
-        : typeof given.message === 'string'
-          ? given.message
-          : exception.message;
+      // A 5xx says what went wrong on our side: the detail is for the log, not the caller.
+      const message =
+        status >= 500
+          ? 'internal error'
+          : Array.isArray(given.message)
+            ? given.message.join('; ')
+            : typeof given.message === 'string'
+              ? given.message
+              : exception.message;
       if (status >= 500) this.logger.error('request failed', { err: exception });
       const body: ErrorBody = { error: { code, message } };
       if (given.details !== undefined) body.error.details = given.details;

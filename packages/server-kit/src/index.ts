@@ -37,7 +37,7 @@ export {
   type DependencyStatus,
   type ReadinessReport,
 } from './readiness.js';
-export { IsUrlWithProtocol, ToBool, ToInt, describeUrl } from './validators.js';
+export { IsListenAddress, IsUrlWithProtocol, ToBool, ToInt, describeUrl } from './validators.js';
 export { ServiceEnv, compileNatsSettings, type NatsSettings } from './service-env.js';
 export {
   DEPENDENCY_CHECKS,

@@ -1,4 +1,5 @@
 import { Transform } from 'class-transformer';
+import { isIP } from 'node:net';
 import { registerDecorator, type ValidationArguments } from 'class-validator';
 
 /** Parses an integer setting; leaves non-numeric text alone so the validator can name it. */
@@ -69,4 +70,21 @@ export function describeUrl(value: string): string {
       }
     })
     .join(',');
+}
+
+/** An address to listen on: an IPv4 or IPv6 address, or `localhost`. */
+export function IsListenAddress(): PropertyDecorator {
+  return (target, propertyName) => {
+    registerDecorator({
+      name: 'isListenAddress',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' && (value === 'localhost' || isIP(value) !== 0),
+        defaultMessage: (args: ValidationArguments) =>
+          `${args.property} must be an IP address or localhost`,
+      },
+    });
+  };
 }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import {
   BadRequestException,
+  ServiceUnavailableException,
   Controller,
   Get,
   Module,
@@ -76,6 +77,15 @@ class ProjectsController {
     throw new Error('database password is hunter2-hunter2');
   }
 
+  @Get('unavailable')
+  @RequireAction('system.health')
+  unavailable(): never {
+    throw new ServiceUnavailableException({
+      code: 'UPSTREAM_DOWN',
+      message: 'host db-7.internal refused',
+    });
+  }
+
   @Get('bad')
   @RequireAction('system.health')
   bad(): never {
@@ -118,8 +128,14 @@ class ClassPublicController {
   }
 }
 
+let fastChecks = 0;
 const checks: DependencyCheck[] = [
-  { name: 'fast', check: async () => undefined },
+  {
+    name: 'fast',
+    check: async () => {
+      fastChecks += 1;
+    },
+  },
   { name: 'hanging', check: () => new Promise<void>(() => undefined) },
 ];
 
@@ -204,6 +220,7 @@ describe('HTTP conventions', () => {
       'GET /orgs/:orgId/environments/:environmentId/projects/bad system.health',
       'GET /orgs/:orgId/environments/:environmentId/projects/boom system.health',
       'GET /orgs/:orgId/environments/:environmentId/projects/deploy project.deploy',
+      'GET /orgs/:orgId/environments/:environmentId/projects/unavailable system.health',
       'GET /ready system.ready',
     ]);
   });
@@ -285,12 +302,19 @@ describe('HTTP conventions', () => {
     expect(await boom.json()).toEqual({ error: { code: 'INTERNAL', message: 'internal error' } });
     expect(lines.some((line) => line.includes('unhandled error'))).toBe(true);
 
+    const unavailable = await fetch(`${url}/orgs/o/environments/e/projects/unavailable`);
+    expect(unavailable.status).toBe(503);
+    expect(await unavailable.json()).toEqual({
+      error: { code: 'UPSTREAM_DOWN', message: 'internal error' },
+    });
+
     const missing = await fetch(`${url}/nowhere`);
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
   });
 
   it('reports readiness per dependency, bounded in time, with 503 when one is down', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // past any cached result
     const started = Date.now();
     const res = await fetch(`${url}/ready`);
     expect(res.status).toBe(503);
@@ -299,6 +323,16 @@ describe('HTTP conventions', () => {
       checks: { fast: 'up', hanging: 'down' },
     });
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('answers a burst of /ready probes with one round of checks', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const before = fastChecks;
+    const statuses = await Promise.all(
+      [1, 2, 3, 4].map(async () => (await fetch(`${url}/ready`)).status),
+    );
+    expect(statuses).toEqual([503, 503, 503, 503]);
+    expect(fastChecks - before).toBe(1);
   });
 
   it('serves the OpenAPI document with each route action', async () => {

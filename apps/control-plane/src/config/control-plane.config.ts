@@ -1,6 +1,7 @@
 import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import {
   ConfigError,
+  IsListenAddress,
   IsUrlWithProtocol,
   Secret,
   ServiceEnv,
@@ -23,10 +24,7 @@ export class ControlPlaneEnv extends ServiceEnv {
   @Max(65535)
   CONTROL_PLANE_PORT: number = 3000;
 
-  @IsString()
-  @Matches(/^[0-9a-fA-F:.]+$|^localhost$/, {
-    message: 'CONTROL_PLANE_HOST must be an IP address or localhost',
-  })
+  @IsListenAddress()
   CONTROL_PLANE_HOST: string = '127.0.0.1';
 
   /** Carries the database password, hence a secret: it has no default. */

@@ -1,5 +1,11 @@
-import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
-import { ServiceEnv, ToInt, compileNatsSettings, type NatsSettings } from '@weft/server-kit';
+import { IsInt, Max, Min } from 'class-validator';
+import {
+  IsListenAddress,
+  ServiceEnv,
+  ToInt,
+  compileNatsSettings,
+  type NatsSettings,
+} from '@weft/server-kit';
 import type { LogLevel } from '@weft/log-schema';
 
 /**
@@ -13,10 +19,7 @@ export class GatewayEnv extends ServiceEnv {
   @Max(65535)
   GATEWAY_PORT: number = 3100;
 
-  @IsString()
-  @Matches(/^[0-9a-fA-F:.]+$|^localhost$/, {
-    message: 'GATEWAY_HOST must be an IP address or localhost',
-  })
+  @IsListenAddress()
   GATEWAY_HOST: string = '127.0.0.1';
 }
 
