@@ -162,7 +162,9 @@ async function launchNats(binary: string, options: LaunchOptions): Promise<NatsP
   const args = ['-js', '-a', LOOPBACK, '-p', String(port), '-sd', storeDir];
   if (options.configFile) args.push('-c', resolve(options.configFile));
   const tail = new OutputTail(options.log);
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: a terminal's Ctrl-C reaches the owner, which stops its apps before
+  // their NATS goes away (supervise() still stops it when the owner exits or dies).
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   child.stdout?.on('data', (chunk: Buffer) => tail.write(chunk));
   child.stderr?.on('data', (chunk: Buffer) => tail.write(chunk));
   const exited = exitOf(child);

@@ -18,8 +18,8 @@ let handlersInstalled = false;
 /**
  * Registers a service process so that it is stopped when this process goes away:
  * - on normal exit and on a crash (uncaught exception → 'exit' event);
- * - on SIGINT/SIGTERM/SIGHUP (then the signal is re-raised when nobody else handles it,
- *   so Ctrl-C still ends the process);
+ * - on SIGINT/SIGTERM/SIGHUP when nobody else handles the signal (then it is re-raised, so
+ *   Ctrl-C still ends the process); an owner with its own handler stops them itself;
  * - on SIGKILL or OOM kill of this process, which no handler sees: a tiny `sh` watchdog
  *   holds a pipe to us and signals the service when the pipe closes.
  * Returns `release`, to be called once the service has exited.
@@ -115,13 +115,14 @@ function installHandlers(): void {
   const ours = new Map<NodeJS.Signals, () => void>();
   for (const name of FORWARDED_SIGNALS) {
     const onSignal = (): void => {
+      // An owner that handles this signal itself (the dev stack) stops its services in its
+      // own order; 'exit' and the watchdog still stop them if it never does.
+      if (process.listenerCount(name) > 1) return;
       stopAllNow();
-      // Listening to a signal disables Node's default "terminate"; restore it when we
-      // are the only listener, so the process still dies the way its owner expects.
-      if (process.listenerCount(name) === 1) {
-        for (const [other, handler] of ours) process.removeListener(other, handler);
-        process.kill(process.pid, name);
-      }
+      // Listening to a signal disables Node's default "terminate"; restore it, so the
+      // process still dies the way its owner expects.
+      for (const [other, handler] of ours) process.removeListener(other, handler);
+      process.kill(process.pid, name);
     };
     ours.set(name, onSignal);
     process.on(name, onSignal);
