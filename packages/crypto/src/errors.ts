@@ -13,6 +13,20 @@ export const CRYPTO_ERROR_CODES = [
   'MALFORMED_HASH',
   /** An argument has the wrong type or an out-of-range value. */
   'INVALID_INPUT',
+  /**
+   * A ciphertext, wrapped key, stream or signature failed authentication: tampered, truncated,
+   * reordered, moved to another organization/record/field, or made under another key. Never
+   * accompanied by any plaintext.
+   */
+  'DECRYPTION_FAILED',
+  /** A ciphertext or stream header cannot be parsed, or names an unsupported format version. */
+  'MALFORMED_CIPHERTEXT',
+  /** The key version a ciphertext names is unknown to the keyring (retired or never existed). */
+  'UNKNOWN_KEY_VERSION',
+  /** A key provider (local KEK, AWS KMS, …) failed to wrap, unwrap or generate a key. */
+  'KEY_PROVIDER_FAILED',
+  /** A key reached its invocation limit and must be rotated before it encrypts again. */
+  'KEY_EXHAUSTED',
 ] as const;
 
 export type CryptoErrorCode = (typeof CRYPTO_ERROR_CODES)[number];
