@@ -14,3 +14,22 @@ export {
   DEFAULT_SECRET_VALUE_PATTERNS,
   REDACTED,
 } from './redaction-patterns.js';
+export {
+  generateSigningKeyPair,
+  publicKeyFingerprint,
+  sign,
+  verify,
+  type SigningKeyPair,
+} from './signatures.js';
+export {
+  generateTotpSecret,
+  totpCode,
+  totpUri,
+  verifyTotp,
+  type TotpAlgorithm,
+  type TotpOptions,
+  type TotpSecret,
+  type TotpUriOptions,
+  type TotpVerification,
+  type TotpVerifyOptions,
+} from './totp.js';
