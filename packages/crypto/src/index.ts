@@ -33,3 +33,42 @@ export {
   type TotpVerification,
   type TotpVerifyOptions,
 } from './totp.js';
+export { DataKey } from './envelope/data-key.js';
+export {
+  FIELD_FORMAT,
+  MAX_FIELD_PLAINTEXT_BYTES,
+  decryptField,
+  encryptField,
+  keyVersionOf,
+  type DataKeyResolver,
+  type FieldBinding,
+} from './envelope/field.js';
+export {
+  DATA_KEY_BYTES,
+  generateWrappedDataKey,
+  rewrapDataKey,
+  type KeyContext,
+  type KeyProvider,
+  type WrappedDataKey,
+} from './envelope/key-provider.js';
+export { LocalKeyProvider, generateLocalKek } from './envelope/local-key-provider.js';
+export {
+  AwsKmsKeyProvider,
+  KMS_CONTEXT_KEY_VERSION,
+  KMS_CONTEXT_ORG,
+  type AwsKmsKeyProviderOptions,
+  type KmsClientLike,
+  type KmsCommandConstructors,
+  type KmsDecryptInput,
+  type KmsEncryptInput,
+  type KmsGenerateDataKeyInput,
+} from './envelope/aws-kms-key-provider.js';
+export {
+  DEFAULT_KEY_CACHE_TTL_MS,
+  DEFAULT_MAX_ENCRYPTIONS_PER_KEY,
+  DEFAULT_ROTATION_WATERMARK,
+  Keyring,
+  type KeyUsage,
+  type KeyringOptions,
+  type StoredDataKey,
+} from './envelope/keyring.js';
