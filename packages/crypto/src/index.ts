@@ -72,3 +72,18 @@ export {
   type KeyringOptions,
   type StoredDataKey,
 } from './envelope/keyring.js';
+export {
+  DEFAULT_STREAM_CHUNK_SIZE,
+  MAX_STREAM_CHUNK_SIZE,
+  MIN_STREAM_CHUNK_SIZE,
+  STREAM_FORMAT_VERSION,
+  createDecryptStream,
+  createEncryptStream,
+  decryptStream,
+  encryptStream,
+  type DecryptStreamOptions,
+  type EncryptStreamOptions,
+  type StreamKey,
+  type StreamKeyResolver,
+  type StreamTransformOptions,
+} from './stream/index.js';
