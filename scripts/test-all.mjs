@@ -20,14 +20,29 @@ for (const workspace of workspaces)
   rmSync(join(workspace, '.test-results'), { recursive: true, force: true });
 rmSync(join(root, '.weft', 'deploy-smoke.json'), { force: true });
 
-/** Runs one step, passing on the signals we receive so nothing outlives an interrupted run. */
+/**
+ * Runs one step in its own process group, passing on the signals we receive so nothing
+ * outlives an interrupted run. A step that outlives WEFT_TEST_TIMEOUT_MINUTES (default 30; a
+ * healthy run takes a few minutes) is killed, group and all, and fails: a test process held
+ * open by a leaked handle must fail CI quickly rather than hang it.
+ */
+const timeoutMs = Number(process.env.WEFT_TEST_TIMEOUT_MINUTES ?? 30) * 60_000;
 let current;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'])
-  process.on(signal, () => current?.kill(signal));
+  process.on(signal, () => current && process.kill(-current.pid, signal));
 function step(command, args, env = process.env) {
   return new Promise((resolve) => {
-    current = spawn(command, args, { cwd: root, stdio: 'inherit', env });
-    current.on('exit', (code) => resolve(code ?? 1));
+    current = spawn(command, args, { cwd: root, stdio: 'inherit', env, detached: true });
+    const timer = setTimeout(() => {
+      process.stdout.write(
+        `\n${command} ${args.slice(0, 3).join(' ')} still running after ${timeoutMs / 60_000} min: killed\n`,
+      );
+      process.kill(-current.pid, 'SIGKILL');
+    }, timeoutMs);
+    current.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code ?? 1);
+    });
   });
 }
 

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { connect, type NatsConnection, type Status } from 'nats';
 import { MessagingError } from './errors.js';
 import { probeNatsServer } from './internal/probe.js';
@@ -54,11 +55,15 @@ export async function connectNats(options: ConnectNatsOptions): Promise<NatsConn
   // Probed in parallel, each with the whole budget, going on as soon as one answers: one
   // silent server of a cluster must not use up the time of the healthy ones.
   const reasons: string[] = [];
+  const answered: string[] = [];
   await new Promise<void>((resolve) => {
     let pending = servers.length;
     for (const server of servers) {
       const settle = (reason: string | undefined) => {
-        if (reason === undefined) return resolve();
+        if (reason === undefined) {
+          answered.push(server);
+          return resolve();
+        }
         reasons.push(`${redactNatsUrl(server)}: ${reason}`);
         if (--pending === 0) resolve();
       };
@@ -75,7 +80,10 @@ export async function connectNats(options: ConnectNatsOptions): Promise<NatsConn
   let nc: NatsConnection;
   try {
     nc = await connect({
-      servers,
+      // The server that answered first leads, so nats.js does not dial a silent one (its
+      // socket would leak); the rest keep their shuffled order for reconnects.
+      servers: [...answered, ...shuffle(servers.filter((s) => !answered.includes(s)))],
+      noRandomize: true,
       name: options.name,
       user: options.user,
       pass: options.pass,
@@ -204,4 +212,13 @@ function credentialsOf(server: string): string[] {
   } catch {
     return [];
   }
+}
+
+function shuffle<T>(items: T[]): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i -= 1) {
+    const j = randomInt(i + 1);
+    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+  }
+  return copy;
 }

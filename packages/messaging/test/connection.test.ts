@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -162,7 +162,10 @@ describe('connectNats when NATS is not there', () => {
   });
 
   it('connects through a cluster list whose first server is silent, within the same budget', async () => {
-    const silent: Server = createServer(() => undefined);
+    // Accepts and never speaks; every socket it holds is destroyed at the end, so nothing a
+    // client left behind can keep the test process alive.
+    const held: Socket[] = [];
+    const silent: Server = createServer((socket) => void held.push(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const { port } = silent.address() as { port: number };
     const healthy = await startNats();
@@ -176,7 +179,8 @@ describe('connectNats when NATS is not there', () => {
       await nc.close();
     } finally {
       await healthy.stop();
-      silent.close();
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 
