@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { GCM_NONCE_BYTES, GCM_TAG_BYTES, openChunk, sealChunk } from '../internal/gcm.js';
 import { CryptoError } from '../errors.js';
 import {
   assertIdentifier,
@@ -10,8 +11,6 @@ import { DataKey, dataKeyMaterial } from './data-key.js';
 
 /** Format tag of field ciphertexts; the first part of the string and of the AAD. */
 export const FIELD_FORMAT = 'wft1';
-const NONCE_BYTES = 12;
-const TAG_BYTES = 16;
 /** Fields are secrets and messages; large objects go through streaming encryption. */
 export const MAX_FIELD_PLAINTEXT_BYTES = 16 * 1024 * 1024;
 
@@ -81,10 +80,8 @@ export function encryptField(
       `Field plaintext exceeds ${MAX_FIELD_PLAINTEXT_BYTES} bytes; use streaming encryption`,
     );
   }
-  const nonce = randomBytes(NONCE_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', key, nonce);
-  cipher.setAAD(fieldAad(dataKey.version, binding));
-  const sealed = Buffer.concat([cipher.update(bytes), cipher.final(), cipher.getAuthTag()]);
+  const nonce = randomBytes(GCM_NONCE_BYTES);
+  const sealed = sealChunk(key, nonce, fieldAad(dataKey.version, binding), bytes);
   return [
     FIELD_FORMAT,
     String(dataKey.version),
@@ -124,7 +121,7 @@ export function parseFieldCiphertext(ciphertext: string): ParsedFieldCiphertext 
   }
   const nonce = decodeBase64UrlStrict(nonceText);
   const sealed = decodeBase64UrlStrict(sealedText);
-  if (!nonce || nonce.length !== NONCE_BYTES || !sealed || sealed.length < TAG_BYTES) {
+  if (!nonce || nonce.length !== GCM_NONCE_BYTES || !sealed || sealed.length < GCM_TAG_BYTES) {
     throw new CryptoError('MALFORMED_CIPHERTEXT', 'Field ciphertext has a malformed nonce or body');
   }
   return { keyVersion, nonce, sealed };
@@ -170,21 +167,13 @@ export function openField(
     );
   }
   const key = usableKey(dataKey);
-  const bodyLength = parsed.sealed.length - TAG_BYTES;
-  const decipher = createDecipheriv('aes-256-gcm', key, parsed.nonce);
-  decipher.setAAD(fieldAad(parsed.keyVersion, binding));
-  decipher.setAuthTag(parsed.sealed.subarray(bodyLength));
-  const body = decipher.update(parsed.sealed.subarray(0, bodyLength));
-  try {
-    return Buffer.concat([body, decipher.final()]);
-  } catch {
-    // GCM releases unauthenticated bytes from update(); they never leave this function.
-    body.fill(0);
-    throw new CryptoError(
-      'DECRYPTION_FAILED',
-      'Field ciphertext failed authentication (tampered, or moved to another organization, record, field or key version)',
-    );
-  }
+  return openChunk(
+    key,
+    parsed.nonce,
+    fieldAad(parsed.keyVersion, binding),
+    parsed.sealed,
+    'Field ciphertext failed authentication (tampered, or moved to another organization, record, field or key version)',
+  );
 }
 
 function usableKey(dataKey: DataKey): Buffer {

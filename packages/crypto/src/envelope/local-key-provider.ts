@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { GCM_NONCE_BYTES, GCM_TAG_BYTES, openChunk, sealChunk } from '../internal/gcm.js';
 import { readFile, stat } from 'node:fs/promises';
 import { CryptoError } from '../errors.js';
 import { decodeBase64UrlStrict, encodeParts } from './canonical.js';
@@ -13,8 +14,6 @@ import {
 } from './key-provider.js';
 
 const KEK_BYTES = 32;
-const NONCE_BYTES = 12;
-const TAG_BYTES = 16;
 const BLOB_PREFIX = 'v1.';
 /** Domain label in the wrap AAD, so a wrap can never be confused with a field ciphertext. */
 const WRAP_AAD_LABEL = 'weft.local-kek.wrap.v1';
@@ -101,14 +100,10 @@ export class LocalKeyProvider implements KeyProvider {
   async wrapDataKey(dataKey: Buffer, context: KeyContext): Promise<WrappedDataKey> {
     assertDataKeyBytes(dataKey);
     assertKeyContext(context);
-    const nonce = randomBytes(NONCE_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.#kek, nonce);
-    cipher.setAAD(this.#aad(this.kekId, context));
+    const nonce = randomBytes(GCM_NONCE_BYTES);
     const sealed = Buffer.concat([
       nonce,
-      cipher.update(dataKey),
-      cipher.final(),
-      cipher.getAuthTag(),
+      sealChunk(this.#kek, nonce, this.#aad(this.kekId, context), dataKey),
     ]);
     return {
       provider: this.id,
@@ -135,22 +130,16 @@ export class LocalKeyProvider implements KeyProvider {
     const sealed = wrapped.blob.startsWith(BLOB_PREFIX)
       ? decodeBase64UrlStrict(wrapped.blob.slice(BLOB_PREFIX.length))
       : undefined;
-    if (!sealed || sealed.length !== NONCE_BYTES + DATA_KEY_BYTES + TAG_BYTES) {
+    if (!sealed || sealed.length !== GCM_NONCE_BYTES + DATA_KEY_BYTES + GCM_TAG_BYTES) {
       throw new CryptoError('MALFORMED_CIPHERTEXT', 'Wrapped data key blob is malformed');
     }
-    const decipher = createDecipheriv('aes-256-gcm', this.#kek, sealed.subarray(0, NONCE_BYTES));
-    decipher.setAAD(this.#aad(wrapped.kekId, context));
-    decipher.setAuthTag(sealed.subarray(NONCE_BYTES + DATA_KEY_BYTES));
-    const body = decipher.update(sealed.subarray(NONCE_BYTES, NONCE_BYTES + DATA_KEY_BYTES));
-    try {
-      return Buffer.concat([body, decipher.final()]);
-    } catch {
-      body.fill(0);
-      throw new CryptoError(
-        'DECRYPTION_FAILED',
-        'Wrapped data key failed authentication (tampered, other organization or key version, or other KEK)',
-      );
-    }
+    return openChunk(
+      this.#kek,
+      sealed.subarray(0, GCM_NONCE_BYTES),
+      this.#aad(wrapped.kekId, context),
+      sealed.subarray(GCM_NONCE_BYTES),
+      'Wrapped data key failed authentication (tampered, other organization or key version, or other KEK)',
+    );
   }
 
   #aad(kekId: string, context: KeyContext): Buffer {

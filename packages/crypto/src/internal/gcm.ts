@@ -20,12 +20,21 @@ export function sealChunk(key: ChunkKey, nonce: Buffer, aad: Buffer, plaintext: 
 
 /**
  * Decrypts and authenticates one `ciphertext ‖ tag` chunk. The plaintext is returned only
- * after the tag verified; on any failure nothing of it leaves this function.
+ * after the tag verified; on any failure nothing of it leaves this function. `failure` is the
+ * DECRYPTION_FAILED message, so each format can say what failed. Every AES-GCM seal and open
+ * of the package (field ciphertexts, wrapped keys, stream chunks) goes through these two,
+ * which the NIST vectors prove.
  */
-export function openChunk(key: ChunkKey, nonce: Buffer, aad: Buffer, sealed: Buffer): Buffer {
+export function openChunk(
+  key: ChunkKey,
+  nonce: Buffer,
+  aad: Buffer,
+  sealed: Buffer,
+  failure = 'Encrypted chunk failed authentication',
+): Buffer {
   checkNonce(nonce);
   if (sealed.length < GCM_TAG_BYTES) {
-    throw new CryptoError('DECRYPTION_FAILED', 'Encrypted chunk is shorter than its tag');
+    throw new CryptoError('DECRYPTION_FAILED', failure);
   }
   const split = sealed.length - GCM_TAG_BYTES;
   // authTagLength pins the tag to 16 bytes: OpenSSL would otherwise accept a truncated tag.
@@ -39,7 +48,7 @@ export function openChunk(key: ChunkKey, nonce: Buffer, aad: Buffer, sealed: Buf
   } catch {
     // The unauthenticated bytes in `body` are dropped with this frame.
     body.fill(0);
-    throw new CryptoError('DECRYPTION_FAILED', 'Encrypted chunk failed authentication');
+    throw new CryptoError('DECRYPTION_FAILED', failure);
   }
 }
 
