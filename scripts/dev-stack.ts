@@ -8,7 +8,13 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { startNats, startPostgres, startS3Process } from '@weft/testing';
+import {
+  SOURCE_LOADER_ARGS,
+  startNats,
+  startPostgres,
+  startS3Process,
+  waitForHttpStatus,
+} from '@weft/testing';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const devDir = join(root, '.weft', 'dev');
@@ -105,14 +111,7 @@ function startApp(
   const cwd = join(root, 'apps', source);
   const child = spawn(
     process.execPath,
-    [
-      '--watch',
-      '--conditions=@weft/source',
-      '--import',
-      '@swc-node/register/esm-register',
-      '--no-warnings',
-      ...args,
-    ],
+    ['--watch', ...SOURCE_LOADER_ARGS, '--no-warnings', ...args],
     { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => say(source, chunk));
@@ -130,14 +129,7 @@ function startApp(
 function controlPlaneCommand(args: string[], env: NodeJS.ProcessEnv): string {
   const result = spawnSync(
     process.execPath,
-    [
-      '--conditions=@weft/source',
-      '--import',
-      '@swc-node/register/esm-register',
-      '--no-warnings',
-      'src/main.ts',
-      ...args,
-    ],
+    [...SOURCE_LOADER_ARGS, '--no-warnings', 'src/main.ts', ...args],
     { cwd: join(root, 'apps', 'control-plane'), env, encoding: 'utf8' },
   );
   if (result.status !== 0) {
@@ -159,20 +151,6 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return url.toString();
-}
-
-async function waitForReady(name: string, url: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && shutdown === undefined) {
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
-      if (response.ok) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`${name} did not become ready at ${url}`);
 }
 
 /** The admin's password is generated on first bootstrap and kept (0600) so later runs can show it. */
@@ -280,8 +258,8 @@ async function main(): Promise<void> {
     CONTROL_PLANE_PORT: String(ports.controlPlane),
   });
   startApp('gateway', ['src/main.ts'], { ...env, GATEWAY_PORT: String(ports.gateway) });
-  await waitForReady('control plane', `http://127.0.0.1:${ports.controlPlane}/ready`);
-  await waitForReady('gateway', `http://127.0.0.1:${ports.gateway}/ready`);
+  await waitForHttpStatus(`http://127.0.0.1:${ports.controlPlane}/ready`, 200, 120_000);
+  await waitForHttpStatus(`http://127.0.0.1:${ports.gateway}/ready`, 200, 120_000);
   // Enrolment (the agents issue) will mint this token in the control plane; until then the
   // agent only needs one to exist before it has an identity, so each dev start makes a fresh one.
   startApp('agent', ['src/main.ts', '--config', writeAgentConfig()], {
@@ -290,7 +268,7 @@ async function main(): Promise<void> {
     WEFT_AGENT_LOG_LEVEL: env.LOG_LEVEL,
     WEFT_AGENT_ENROLMENT_TOKEN: randomBytes(24).toString('base64url'),
   });
-  await waitForReady('agent', `http://127.0.0.1:${ports.agentHealth}/health`);
+  await waitForHttpStatus(`http://127.0.0.1:${ports.agentHealth}/health`, 200, 120_000);
 
   say(
     'stack',

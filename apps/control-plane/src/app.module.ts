@@ -1,13 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Logger } from '@weft/log-schema';
-import {
-  DEPENDENCY_CHECKS,
-  ENVIRONMENT_OWNERSHIP,
-  HealthController,
-  OpenApiModule,
-  SERVICE_LOGGER,
-} from '@weft/server-kit';
+import { ServiceModule } from '@weft/server-kit';
 import type { ControlPlaneConfig } from './config/control-plane.config.js';
 import { dependencyChecks, type ControlPlaneDependencies } from './infrastructure/dependencies.js';
 import { environmentOwnership } from './infrastructure/environment-ownership.js';
@@ -23,17 +17,19 @@ export class AppModule {
   ): DynamicModule {
     return {
       module: AppModule,
-      imports: [OpenApiModule],
-      controllers: [HealthController],
+      imports: [
+        ServiceModule.register({
+          logger,
+          checks: dependencyChecks(deps, config.s3.bucket),
+          environmentOwnership: environmentOwnership(deps.dataSource),
+        }),
+      ],
       providers: [
-        { provide: SERVICE_LOGGER, useValue: logger },
-        { provide: DEPENDENCY_CHECKS, useValue: dependencyChecks(deps, config.s3.bucket) },
         { provide: DataSource, useValue: deps.dataSource },
-        { provide: ENVIRONMENT_OWNERSHIP, useValue: environmentOwnership(deps.dataSource) },
         { provide: NATS_CONNECTION, useValue: deps.nats },
         { provide: S3_CLIENT, useValue: deps.s3 },
       ],
-      exports: [SERVICE_LOGGER, DataSource, NATS_CONNECTION, S3_CLIENT],
+      exports: [DataSource, NATS_CONNECTION, S3_CLIENT],
     };
   }
 }

@@ -1,4 +1,10 @@
-import { createTestDatabase, startNats, type RunningNats, type TestDatabase } from '@weft/testing';
+import {
+  createTestDatabase,
+  startNats,
+  waitForHttpStatus,
+  type RunningNats,
+  type TestDatabase,
+} from '@weft/testing';
 import { createControlPlane, type ControlPlane } from '../src/control-plane.js';
 import { capturingLogger, listen, testConfig } from './support.js';
 
@@ -7,19 +13,6 @@ async function readiness(
 ): Promise<{ status: number; body: { checks: Record<string, string> } }> {
   const res = await fetch(`${url}/ready`);
   return { status: res.status, body: (await res.json()) as { checks: Record<string, string> } };
-}
-
-/** Polls /ready until `predicate` holds; returns how long it took. Bounded. */
-async function waitFor(
-  url: string,
-  predicate: (r: Awaited<ReturnType<typeof readiness>>) => boolean,
-): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < 15_000) {
-    if (predicate(await readiness(url))) return Date.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error('readiness did not change within 15 s');
 }
 
 describe('readiness follows NATS going away and coming back', () => {
@@ -49,13 +42,13 @@ describe('readiness follows NATS going away and coming back', () => {
     expect((await readiness(url)).status).toBe(200);
 
     await nats.kill();
-    const down = await waitFor(url, (r) => r.status === 503);
+    const down = await waitForHttpStatus(`${url}/ready`, 503);
     expect(down).toBeLessThan(10_000);
     const report = await readiness(url);
     expect(report.body.checks).toEqual({ postgres: 'up', nats: 'down', s3: 'up' });
 
     await nats.restart();
-    const up = await waitFor(url, (r) => r.status === 200);
+    const up = await waitForHttpStatus(`${url}/ready`, 200);
     expect(up).toBeLessThan(15_000);
     expect((await readiness(url)).body.checks.nats).toBe('up');
   });

@@ -5,10 +5,10 @@ import {
   createTestDatabase,
   runService,
   testNatsUrl,
-  testS3,
   type ServiceExit,
   type TestDatabase,
 } from '@weft/testing';
+import { s3Env } from './support.js';
 
 const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -24,16 +24,6 @@ function runControlPlane(
     env,
     ...(stopWhen ? { stopWhen } : {}),
   });
-}
-
-function s3Env(): Record<string, string> {
-  const s3 = testS3();
-  return {
-    S3_ENDPOINT: s3.endpoint,
-    S3_ACCESS_KEY_ID: s3.accessKeyId,
-    S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    S3_FORCE_PATH_STYLE: 'true',
-  };
 }
 
 describe('control plane start-up failures', () => {

@@ -7,21 +7,28 @@ import {
   type ControlPlaneConfig,
 } from '../src/config/control-plane.config.js';
 
+/** The S3 settings that point the control plane at the harness's S3-compatible server. */
+export function s3Env(): Record<string, string> {
+  const s3 = testS3();
+  return {
+    S3_ENDPOINT: s3.endpoint,
+    S3_REGION: s3.region,
+    S3_ACCESS_KEY_ID: s3.accessKeyId,
+    S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    S3_FORCE_PATH_STYLE: 'true',
+  };
+}
+
 /** The control plane's configuration for one test file, pointing at the harness's services. */
 export function testConfig(
   databaseUrl: string,
   overrides: Record<string, string> = {},
 ): ControlPlaneConfig {
-  const s3 = testS3();
   return compileControlPlaneConfig(
     validateEnv(ControlPlaneEnv, {
       DATABASE_URL: databaseUrl,
       NATS_URL: testNatsUrl(),
-      S3_ENDPOINT: s3.endpoint,
-      S3_REGION: s3.region,
-      S3_ACCESS_KEY_ID: s3.accessKeyId,
-      S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      S3_FORCE_PATH_STYLE: 'true',
+      ...s3Env(),
       S3_BUCKET: 'weft',
       STARTUP_TIMEOUT_SECONDS: '5',
       ...overrides,

@@ -1,6 +1,13 @@
 import { createJsonLogger } from '@weft/log-schema';
 import { listEndpoints, validateEnv } from '@weft/server-kit';
-import { closedPort, runService, startNats, testNatsUrl, type RunningNats } from '@weft/testing';
+import {
+  closedPort,
+  runService,
+  startNats,
+  testNatsUrl,
+  waitForHttpStatus,
+  type RunningNats,
+} from '@weft/testing';
 import { connect, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,15 +29,6 @@ async function start(natsUrl: string): Promise<{ gateway: Gateway; url: string }
 
 async function readiness(url: string): Promise<number> {
   return (await fetch(`${url}/ready`)).status;
-}
-
-async function waitForStatus(url: string, status: number): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < 15_000) {
-    if ((await readiness(url)) === status) return Date.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`/ready did not answer ${status} within 15 s`);
 }
 
 describe('gateway over a real nats-server', () => {
@@ -83,9 +81,9 @@ describe('gateway readiness when NATS goes away', () => {
   it('turns 503 within seconds of nats-server stopping, and 200 once it is back', async () => {
     expect(await readiness(url)).toBe(200);
     await nats.kill();
-    expect(await waitForStatus(url, 503)).toBeLessThan(10_000);
+    expect(await waitForHttpStatus(`${url}/ready`, 503)).toBeLessThan(10_000);
     await nats.restart();
-    expect(await waitForStatus(url, 200)).toBeLessThan(15_000);
+    expect(await waitForHttpStatus(`${url}/ready`, 200)).toBeLessThan(15_000);
   });
 });
 

@@ -55,7 +55,6 @@ export async function createHttpApplication(
   const app = await NestFactory.create(module, {
     logger: new NestJsonLogger(options.logger.child({ component: 'nest' })),
     abortOnError: false,
-    bodyParser: true,
   });
   configureHttpApplication(app, options);
   return app;
@@ -63,10 +62,7 @@ export async function createHttpApplication(
 
 /** Applies the conventions to an application created elsewhere (e.g. by @nestjs/testing). */
 export function configureHttpApplication(app: INestApplication, options: HttpServiceOptions): void {
-  const http = app.getHttpAdapter().getInstance() as {
-    disable?(setting: string): void;
-    set?(setting: string, value: unknown): void;
-  };
+  const http = app.getHttpAdapter().getInstance() as { disable?(setting: string): void };
   http.disable?.('x-powered-by');
   app.use(requestLogger(options.logger.child({ component: 'http' })));
   app.useGlobalGuards(

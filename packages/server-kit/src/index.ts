@@ -46,3 +46,4 @@ export {
   type PublicReadiness,
 } from './health.js';
 export { StartupError, closeNats, connectNatsAtBoot, natsDependencyCheck } from './startup.js';
+export { ServiceModule, type ServiceModuleOptions } from './service-module.js';

@@ -23,6 +23,9 @@ export { importBuiltPackage, type PackagingReport } from './packaging.js';
 export {
   closedPort,
   runService,
+  SOURCE_LOADER_ARGS,
+  loaderArgsFor,
+  waitForHttpStatus,
   type ServiceExit,
   type ServiceRunOptions,
 } from './service-process.js';

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { HarnessError } from './errors.js';
+import { SOURCE_LOADER_ARGS } from './service-process.js';
 import { waitForPortFree } from './internal/ports.js';
 import { supervise, terminate } from './internal/processes.js';
 import type { S3Connection, S3ServerOptions } from './s3.js';
@@ -23,9 +24,7 @@ export function startS3Process(
   const entry = fileURLToPath(
     new URL(`./s3-server-main.${fromSource ? 'ts' : 'js'}`, import.meta.url),
   );
-  const loader = fromSource
-    ? ['--conditions=@weft/source', '--import', '@swc-node/register/esm-register']
-    : [];
+  const loader = fromSource ? [...SOURCE_LOADER_ARGS] : [];
   const args = [
     ...loader,
     '--no-warnings',

@@ -1,6 +1,22 @@
 import { spawn } from 'node:child_process';
 import { findFreePort } from './internal/ports.js';
 
+/**
+ * Node flags that run a workspace entry from TypeScript source, the way `pnpm dev` does:
+ * workspace packages through their `@weft/source` export, TS (with decorator metadata)
+ * through SWC.
+ */
+export const SOURCE_LOADER_ARGS: readonly string[] = [
+  '--conditions=@weft/source',
+  '--import',
+  '@swc-node/register/esm-register',
+];
+
+/** The node flags for an entry file: the source loader for `.ts`, nothing for built `.js`. */
+export function loaderArgsFor(entry: string): string[] {
+  return entry.endsWith('.ts') ? [...SOURCE_LOADER_ARGS] : [];
+}
+
 export interface ServiceRunOptions {
   /** The app's directory; `entry` is resolved from there. */
   cwd: string;
@@ -31,9 +47,7 @@ export interface ServiceExit {
  */
 export function runService(options: ServiceRunOptions): Promise<ServiceExit> {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const loader = options.entry.endsWith('.ts')
-    ? ['--conditions=@weft/source', '--import', '@swc-node/register/esm-register']
-    : [];
+  const loader = loaderArgsFor(options.entry);
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const child = spawn(
@@ -77,4 +91,27 @@ export function runService(options: ServiceRunOptions): Promise<ServiceExit> {
 /** A loopback port nothing listens on at the time of the call. */
 export function closedPort(): Promise<number> {
   return findFreePort();
+}
+
+/**
+ * Polls `url` until it answers `status`; returns how long that took. Throws after
+ * `timeoutMs` (default 15 s), so a test of a state change is bounded.
+ */
+export async function waitForHttpStatus(
+  url: string,
+  status: number,
+  timeoutMs = 15_000,
+): Promise<number> {
+  const started = Date.now();
+  let last: number | string = 'no answer';
+  while (Date.now() - started < timeoutMs) {
+    try {
+      last = (await fetch(url, { signal: AbortSignal.timeout(5000) })).status;
+      if (last === status) return Date.now() - started;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms (last: ${last})`);
 }
