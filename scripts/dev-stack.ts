@@ -8,6 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { generateLocalKek } from '@weft/crypto';
 import {
   SOURCE_LOADER_ARGS,
   startNats,
@@ -153,6 +154,20 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
   return url.toString();
 }
 
+/**
+ * The development key-encryption key: generated once into .weft/dev/kek (0600, git-ignored) and
+ * kept, because the data keys in the development database are wrapped with it.
+ */
+function ensureDevKek(): string {
+  const file = join(devDir, 'kek');
+  if (!existsSync(file)) {
+    writeFileSync(file, `${generateLocalKek()}\n`, { mode: 0o600, flag: 'wx' });
+    say('stack', 'generated a key-encryption key in .weft/dev/kek (keep it with the database)');
+  }
+  chmodSync(file, 0o600);
+  return file;
+}
+
 /** The admin's password is generated on first bootstrap and kept (0600) so later runs can show it. */
 function rememberAdmin(output: string): { email: string; password?: string } {
   const file = join(devDir, 'admin.json');
@@ -244,6 +259,10 @@ async function main(): Promise<void> {
       S3_FORCE_PATH_STYLE: 'true',
     });
   } else say('stack', 'using S3 from S3_ENDPOINT');
+
+  if (!env.WEFT_KEK && !env.WEFT_KEK_FILE && (env.WEFT_KEK_PROVIDER ?? 'local') === 'local') {
+    env.WEFT_KEK_FILE = ensureDevKek();
+  }
 
   say('control-plane', controlPlaneCommand(['migrate'], env));
   const admin = rememberAdmin(

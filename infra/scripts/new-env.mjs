@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Writes a compose .env from infra/.env.example, filling each empty secret with a fresh random
 // value: `node infra/scripts/new-env.mjs infra/.env`. Refuses to overwrite an existing file.
-// Generated values are a letter followed by hex digits, the one shape that survives every place
-// they go (nats-server's config parser, a PostgreSQL URL, the S3 signature).
+// Generated passwords are a letter followed by hex digits, the one shape that survives every place
+// they go (nats-server's config parser, a PostgreSQL URL, the S3 signature); the key-encryption
+// key is 32 random bytes in base64.
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -18,7 +19,14 @@ export const GENERATED_SECRETS = [
   'GATEWAY_NATS_PASSWORD',
   'S3_ACCESS_KEY_ID',
   'S3_SECRET_ACCESS_KEY',
+  'WEFT_KEK',
 ];
+
+/** Secrets with a shape of their own; the rest get `generateSecret()`. */
+const GENERATORS = {
+  // The key-encryption key: 32 random bytes, standard base64 (what the control plane expects).
+  WEFT_KEK: () => randomBytes(32).toString('base64'),
+};
 
 export function generateSecret(bytes = 24) {
   return `w${randomBytes(bytes).toString('hex')}`;
@@ -30,7 +38,8 @@ export function renderEnv(exampleText = readFileSync(EXAMPLE_FILE, 'utf8')) {
     .split('\n')
     .map((line) => {
       const match = /^([A-Z0-9_]+)=$/.exec(line);
-      return match && GENERATED_SECRETS.includes(match[1]) ? `${line}${generateSecret()}` : line;
+      if (!match || !GENERATED_SECRETS.includes(match[1])) return line;
+      return `${line}${(GENERATORS[match[1]] ?? generateSecret)()}`;
     })
     .join('\n');
 }

@@ -6,6 +6,11 @@ import type { ControlPlaneConfig } from './config/control-plane.config.js';
 import { dependencyChecks, type ControlPlaneDependencies } from './infrastructure/dependencies.js';
 import { environmentOwnership } from './infrastructure/environment-ownership.js';
 import { NATS_CONNECTION, S3_CLIENT } from './infrastructure/tokens.js';
+import { KeysController } from './keys/keys.controller.js';
+import { OrgKeys } from './keys/org-keys.js';
+import { ReencryptionJobs } from './keys/reencryption.js';
+import { SecretsController } from './vault/secrets.controller.js';
+import { SecretsVault } from './vault/secrets-vault.js';
 
 /** The control plane's root module, built around connections opened before Nest starts. */
 @Module({})
@@ -24,8 +29,12 @@ export class AppModule {
           environmentOwnership: environmentOwnership(deps.dataSource),
         }),
       ],
+      controllers: [SecretsController, KeysController],
       providers: [
         { provide: DataSource, useValue: deps.dataSource },
+        { provide: OrgKeys, useValue: deps.keys },
+        { provide: ReencryptionJobs, useValue: deps.reencryption },
+        { provide: SecretsVault, useValue: new SecretsVault(deps.dataSource, deps.keys) },
         { provide: NATS_CONNECTION, useValue: deps.nats },
         { provide: S3_CLIENT, useValue: deps.s3 },
       ],

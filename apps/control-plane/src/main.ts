@@ -1,9 +1,14 @@
 import 'reflect-metadata';
-import { createJsonLogger } from '@weft/log-schema';
+import { createJsonLogger, noopLogger } from '@weft/log-schema';
 import { StartupError, exitWithLine, listenUntilSignal, loadConfigOrExit } from '@weft/server-kit';
 import { BootstrapError, bootstrapFirstAdmin } from './bootstrap/first-admin.js';
-import { BootstrapEnv, MigrateEnv } from './config/commands.config.js';
+import { BootstrapEnv, KeysEnv, MigrateEnv } from './config/commands.config.js';
+import { KEYS_HELP, UsageError, runKeysCommand } from './keys/keys-command.js';
+import { compileKeySettings } from './config/key-settings.js';
+import { openKeyEncryptionKeys } from './keys/key-providers.js';
+import { OrgKeys } from './keys/org-keys.js';
 import { ControlPlaneEnv, compileControlPlaneConfig } from './config/control-plane.config.js';
+import type { DataSource } from 'typeorm';
 import { createDataSource, migrate, pendingMigrations } from './database/data-source.js';
 import { createControlPlane } from './control-plane.js';
 
@@ -14,6 +19,8 @@ const HELP = `Usage: weft-control-plane [command]
 Commands:
   serve       start the HTTP API (the default)
   migrate     apply pending database migrations, then exit
+  keys        data key status, rotation, re-encryption and KEK re-wrap
+              (weft-control-plane keys --help)
   bootstrap   create the first organization, its development/test/production
               environments, the built-in roles and an administrator; idempotent.
               Add --json for machine-readable output.
@@ -55,20 +62,20 @@ async function runMigrate(): Promise<void> {
 }
 
 async function runBootstrap(json: boolean): Promise<void> {
-  const { config: env } = loadConfigOrExit(SERVICE, BootstrapEnv);
-  const dataSource = createDataSource({ url: env.DATABASE_URL, poolSize: 1 });
-  await dataSource.initialize().catch((error: unknown) => {
-    throw new StartupError(
-      `cannot connect to PostgreSQL at DATABASE_URL: ${(error as Error).message}`,
-    );
-  });
+  const {
+    config: { env, keySettings },
+  } = loadConfigOrExit(SERVICE, BootstrapEnv, (env) => ({
+    env,
+    keySettings: compileKeySettings(env),
+  }));
+  const kek = await openKeyEncryptionKeys(keySettings.kek);
+  const dataSource = await openCommandDatabase(env.DATABASE_URL);
   try {
-    if ((await pendingMigrations(dataSource)).length > 0) {
-      throw new StartupError(
-        'the database has pending migrations: run "weft-control-plane migrate" first',
-      );
-    }
-    const result = await bootstrapFirstAdmin(dataSource, {
+    const keys = new OrgKeys(dataSource, kek, {
+      cacheTtlMs: keySettings.cacheTtlMs,
+      logger: noopLogger,
+    });
+    const result = await bootstrapFirstAdmin(dataSource, keys, {
       organizationName: env.WEFT_BOOTSTRAP_ORG_NAME,
       organizationSlug: env.WEFT_BOOTSTRAP_ORG_SLUG,
       adminEmail: env.WEFT_BOOTSTRAP_ADMIN_EMAIL,
@@ -96,6 +103,56 @@ async function runBootstrap(json: boolean): Promise<void> {
   }
 }
 
+/** Opens the database for a one-shot command, refusing one with pending migrations. */
+async function openCommandDatabase(url: string): Promise<DataSource> {
+  const dataSource = createDataSource({ url, poolSize: 2 });
+  await dataSource.initialize().catch((error: unknown) => {
+    throw new StartupError(
+      `cannot connect to PostgreSQL at DATABASE_URL: ${(error as Error).message}`,
+    );
+  });
+  if ((await pendingMigrations(dataSource)).length > 0) {
+    await dataSource.destroy();
+    throw new StartupError(
+      'the database has pending migrations: run "weft-control-plane migrate" first',
+    );
+  }
+  return dataSource;
+}
+
+async function runKeys(args: string[]): Promise<void> {
+  if (args.length === 0 || args[0] === '--help' || args[0] === 'help') {
+    process.stdout.write(KEYS_HELP);
+    return;
+  }
+  const {
+    config: { env, keySettings },
+    secrets,
+  } = loadConfigOrExit(SERVICE, KeysEnv, (env) => ({ env, keySettings: compileKeySettings(env) }));
+  // Progress goes to stderr as JSON lines; stdout carries the command's result.
+  const logger = createJsonLogger({
+    service: SERVICE,
+    level: 'info',
+    secretValues: secrets,
+    write: (line) => process.stderr.write(`${line}\n`),
+  });
+  const kek = await openKeyEncryptionKeys(keySettings.kek);
+  const dataSource = await openCommandDatabase(env.DATABASE_URL);
+  const keys = new OrgKeys(dataSource, kek, { cacheTtlMs: keySettings.cacheTtlMs, logger });
+  try {
+    await runKeysCommand(args, {
+      dataSource,
+      keys,
+      logger,
+      batchSize: 500,
+      write: (line) => process.stdout.write(`${line}\n`),
+    });
+  } finally {
+    await keys.flushEncryptionCounts();
+    await dataSource.destroy();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command = 'serve', ...rest] = argv;
   switch (command) {
@@ -105,6 +162,8 @@ async function main(argv: string[]): Promise<void> {
       return runMigrate();
     case 'bootstrap':
       return runBootstrap(rest.includes('--json'));
+    case 'keys':
+      return runKeys(rest);
     case 'help':
     case '--help':
     case '-h':
@@ -116,6 +175,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError) exitWithLine(SERVICE, error.message, 2);
   if (StartupError.is(error) || error instanceof BootstrapError)
     exitWithLine(SERVICE, error.message, 1);
   exitWithLine(SERVICE, `fatal: ${error instanceof Error ? error.message : String(error)}`, 1);

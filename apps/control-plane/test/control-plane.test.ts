@@ -60,16 +60,49 @@ describe('control plane over real PostgreSQL, NATS and S3', () => {
     expect(res.status).toBe(200);
     const doc = (await res.json()) as { info: { title: string }; paths: Record<string, unknown> };
     expect(doc.info.title).toBe('Weft control plane');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/health', '/ready']);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/environments/{environmentId}/secrets',
+      '/environments/{environmentId}/secrets/{name}',
+      '/health',
+      '/organizations/{orgId}/keys',
+      '/organizations/{orgId}/keys/rotate',
+      '/ready',
+    ]);
   });
 
   // A change to who can reach an endpoint shows up here, in review, as a permission change.
   it('declares a catalogue action on every endpoint', () => {
     expect(listEndpoints(controlPlane.app).map((e) => `${e.route} → ${e.action}`)).toEqual([
+      'DELETE /environments/:environmentId/secrets/:name → secret.write',
       'GET /api/docs → system.docs',
+      'GET /environments/:environmentId/secrets → secret.list',
+      'GET /environments/:environmentId/secrets/:name → secret.list',
       'GET /health → system.health',
+      'GET /organizations/:orgId/keys → organization.manage',
       'GET /ready → system.ready',
+      'POST /organizations/:orgId/keys/rotate → organization.manage',
+      'PUT /environments/:environmentId/secrets/:name → secret.write',
     ]);
+  });
+
+  // Until a caller is authenticated (the identity issue adds sessions), nothing but the public
+  // endpoints answers: deny by default.
+  it.each([
+    ['GET', '/environments/00000000-0000-4000-8000-000000000001/secrets'],
+    ['PUT', '/environments/00000000-0000-4000-8000-000000000001/secrets/API_KEY'],
+    ['DELETE', '/environments/00000000-0000-4000-8000-000000000001/secrets/API_KEY'],
+    ['GET', '/organizations/00000000-0000-4000-8000-000000000001/keys'],
+    ['POST', '/organizations/00000000-0000-4000-8000-000000000001/keys/rotate'],
+  ])('refuses an unauthenticated %s %s with 401', async (method, path) => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(method === 'PUT' ? { body: JSON.stringify({ value: 'x' }) } : {}),
+    });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({
+      error: { code: 'UNAUTHENTICATED', message: 'authentication required' },
+    });
   });
 
   it('never logs the database password', () => {

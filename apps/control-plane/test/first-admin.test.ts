@@ -8,6 +8,8 @@ import {
 } from '../src/bootstrap/first-admin.js';
 import { createDataSource } from '../src/database/data-source.js';
 import { environmentOwnership } from '../src/infrastructure/environment-ownership.js';
+import type { OrgKeys } from '../src/keys/org-keys.js';
+import { testOrgKeys } from './support.js';
 
 const request: FirstAdminRequest = {
   organizationName: 'Acme',
@@ -20,10 +22,12 @@ const request: FirstAdminRequest = {
 describe('bootstrapping the first administrator', () => {
   let database: TestDatabase;
   let dataSource: DataSource;
+  let keys: OrgKeys;
   beforeAll(async () => {
     database = await createTestDatabase();
     dataSource = createDataSource({ url: database.url, poolSize: 4 });
     await dataSource.initialize();
+    keys = testOrgKeys(dataSource);
   });
   afterAll(async () => {
     await dataSource.destroy();
@@ -31,7 +35,7 @@ describe('bootstrapping the first administrator', () => {
   });
 
   it('creates the organization, its three environments, the built-in roles and an admin with a generated password', async () => {
-    const result = await bootstrapFirstAdmin(dataSource, request);
+    const result = await bootstrapFirstAdmin(dataSource, keys, request);
     expect(result.organization).toMatchObject({ name: 'Acme', slug: 'acme', created: true });
     expect(result.environments.map((e) => e.name).sort()).toEqual([
       'development',
@@ -49,6 +53,15 @@ describe('bootstrapping the first administrator', () => {
     expect(stored!.password_hash).toMatch(/^pbkdf2-sha256\$600000\$/);
     expect(stored!.email_verified_at).not.toBeNull();
     expect((await verifyPassword(password, stored!.password_hash)).valid).toBe(true);
+
+    // The organization has its data key from the start, wrapped by the configured KEK.
+    const dataKeys = (await dataSource.query(
+      `SELECT version, state, provider, kek_id FROM org_data_keys WHERE org_id = $1`,
+      [result.organization.id],
+    )) as Array<{ version: number; state: string; provider: string; kek_id: string }>;
+    expect(dataKeys).toEqual([
+      { version: 1, state: 'active', provider: 'local', kek_id: keys.kek.kekId },
+    ]);
 
     const roles = (await dataSource.query(
       `SELECT name, admin FROM roles WHERE org_id = $1 ORDER BY name`,
@@ -71,7 +84,7 @@ describe('bootstrapping the first administrator', () => {
     const [before] = (await dataSource.query(`SELECT password_hash FROM users`)) as Array<{
       password_hash: string;
     }>;
-    const again = await bootstrapFirstAdmin(dataSource, {
+    const again = await bootstrapFirstAdmin(dataSource, keys, {
       ...request,
       adminPassword: 'a-different-password-entirely',
     });
@@ -105,7 +118,7 @@ describe('bootstrapping the first administrator', () => {
       `INSERT INTO users (email, first_name, last_name) VALUES ('squatter@initech.example', 'S', 'Q')`,
     );
     await expect(
-      bootstrapFirstAdmin(dataSource, {
+      bootstrapFirstAdmin(dataSource, keys, {
         ...request,
         organizationSlug: 'initech',
         organizationName: 'Initech',
@@ -127,8 +140,8 @@ describe('bootstrapping the first administrator', () => {
       adminEmail: 'root@globex.example',
     };
     const results = await Promise.all([
-      bootstrapFirstAdmin(dataSource, other),
-      bootstrapFirstAdmin(dataSource, other),
+      bootstrapFirstAdmin(dataSource, keys, other),
+      bootstrapFirstAdmin(dataSource, keys, other),
     ]);
     expect(results.filter((r) => r.organization.created)).toHaveLength(1);
     expect(results.filter((r) => r.admin.created)).toHaveLength(1);

@@ -8,7 +8,7 @@ import {
   type ServiceExit,
   type TestDatabase,
 } from '@weft/testing';
-import { s3Env } from './support.js';
+import { TEST_KEK, s3Env } from './support.js';
 
 const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -21,7 +21,8 @@ function runControlPlane(
     cwd: appDir,
     entry: 'src/main.ts',
     args,
-    env,
+    // Every run gets a key-encryption key unless the test is about that setting.
+    env: { WEFT_KEK: TEST_KEK, ...env },
     ...(stopWhen ? { stopWhen } : {}),
   });
 }

@@ -1,4 +1,7 @@
-import { createJsonLogger, type JsonLogger } from '@weft/log-schema';
+import { randomBytes } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { generateLocalKek } from '@weft/crypto';
+import { createJsonLogger, noopLogger, type JsonLogger } from '@weft/log-schema';
 import { validateEnv } from '@weft/server-kit';
 import { testNatsUrl, testS3 } from '@weft/testing';
 import {
@@ -6,6 +9,42 @@ import {
   compileControlPlaneConfig,
   type ControlPlaneConfig,
 } from '../src/config/control-plane.config.js';
+import { KeyEncryptionKeys, type NamedKeyProvider } from '../src/keys/key-providers.js';
+import { OrgKeys } from '../src/keys/org-keys.js';
+import { LocalKeyProvider } from '@weft/crypto';
+
+/** This test file's key-encryption key (a fresh one per process, never a fixture). */
+export const TEST_KEK = generateLocalKek();
+
+export function testKeyEncryptionKeys(
+  kek: string = TEST_KEK,
+  previous: string[] = [],
+): KeyEncryptionKeys {
+  const provider = (text: string): NamedKeyProvider => LocalKeyProvider.fromBase64(text);
+  return new KeyEncryptionKeys(provider(kek), previous.map(provider));
+}
+
+/** The organizations' data keys over `dataSource`, under this file's KEK. */
+export function testOrgKeys(
+  dataSource: DataSource,
+  options: { kek?: KeyEncryptionKeys; maxEncryptionsPerKey?: number } = {},
+): OrgKeys {
+  return new OrgKeys(dataSource, options.kek ?? testKeyEncryptionKeys(), {
+    cacheTtlMs: 60_000,
+    logger: noopLogger,
+    ...(options.maxEncryptionsPerKey !== undefined
+      ? { maxEncryptionsPerKey: options.maxEncryptionsPerKey }
+      : {}),
+  });
+}
+
+/**
+ * A secret value no test or fixture could produce by accident: searched for afterwards in every
+ * database column and log line (test/no-plaintext.test.ts).
+ */
+export function plantedSecret(label = 'secret'): string {
+  return `planted-${label}-${randomBytes(12).toString('base64url')}`;
+}
 
 /** The S3 settings that point the control plane at the harness's S3-compatible server. */
 export function s3Env(): Record<string, string> {
@@ -31,6 +70,7 @@ export function testConfig(
       ...s3Env(),
       S3_BUCKET: 'weft',
       STARTUP_TIMEOUT_SECONDS: '5',
+      WEFT_KEK: TEST_KEK,
       ...overrides,
     }),
   );

@@ -32,6 +32,7 @@ const EXPECTED_CATALOGUE: Record<string, string> = {
   'deployment.read': 'environment read',
   'secret.list': 'environment read',
   'operation.run': 'environment execute',
+  'secret.resolve': 'environment execute',
   'run.retry': 'environment execute',
   'run.cancel': 'environment execute',
   'project.write': 'environment write',

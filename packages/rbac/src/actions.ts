@@ -112,6 +112,11 @@ const CATALOGUE = {
     level: 'execute',
     description: 'Run an operation in an environment',
   },
+  'secret.resolve': {
+    scope: 'environment',
+    level: 'execute',
+    description: 'Decrypt credentials and project variables for a run (each decryption is audited)',
+  },
   'run.retry': {
     scope: 'environment',
     level: 'execute',

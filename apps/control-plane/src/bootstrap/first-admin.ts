@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { hashPassword, randomToken } from '@weft/crypto';
 import { BUILT_IN_ROLES } from '@weft/rbac';
+import type { OrgKeys } from '../keys/org-keys.js';
 
 /** Bootstrap refused: the message says which setting to change. Nothing was written. */
 export class BootstrapError extends Error {
@@ -36,13 +37,14 @@ export interface FirstAdminResult {
 }
 
 /**
- * Creates the first organization, its development/test/production environments, the built-in
- * roles and an administrator. Idempotent: running it again changes nothing that exists — no
+ * Creates the first organization with its data key, its development/test/production
+ * environments, the built-in roles and an administrator. Idempotent: running it again changes nothing that exists — no
  * password reset, no role change. Serialised by an advisory lock so concurrent runs cannot
  * race; one transaction, so a refusal (BootstrapError) leaves nothing half-written.
  */
 export async function bootstrapFirstAdmin(
   dataSource: DataSource,
+  keys: Pick<OrgKeys, 'createFirstKey'>,
   request: FirstAdminRequest,
 ): Promise<FirstAdminResult> {
   const email = request.adminEmail.trim().toLowerCase();
@@ -62,6 +64,8 @@ export async function bootstrapFirstAdmin(
       request.organizationSlug,
     ])) as Array<{ id: string; name: string; slug: string }>;
     if (!org) throw new Error('organization vanished during bootstrap');
+    // An organization never exists without its data key.
+    await keys.createFirstKey(tx, org.id);
 
     for (const environment of FIRST_ENVIRONMENTS) {
       await tx.query(

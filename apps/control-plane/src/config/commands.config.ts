@@ -1,5 +1,7 @@
 import { IsEmail, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { IsUrlWithProtocol, Secret } from '@weft/server-kit';
+import { WithKeySettings } from './key-settings.js';
+import { WithBackupSettings, WithS3Settings } from './storage-settings.js';
 
 /** Settings of `migrate`: only the database. */
 export class MigrateEnv {
@@ -8,8 +10,17 @@ export class MigrateEnv {
   DATABASE_URL!: string;
 }
 
-/** Settings of `bootstrap`: the database and who the first administrator is. */
-export class BootstrapEnv extends MigrateEnv {
+/** Settings of the `keys` commands: the database and the key-encryption key. */
+export class KeysEnv extends WithKeySettings(MigrateEnv) {}
+
+/** Settings of `backup`, `restore` and `backups`: database, key-encryption key and object store. */
+export class BackupEnv extends WithBackupSettings(WithS3Settings(KeysEnv)) {}
+
+/**
+ * Settings of `bootstrap`: the database, the key-encryption key (the first organization gets
+ * its data key) and who the first administrator is.
+ */
+export class BootstrapEnv extends KeysEnv {
   @IsEmail({}, { message: 'WEFT_BOOTSTRAP_ADMIN_EMAIL must be an email address' })
   WEFT_BOOTSTRAP_ADMIN_EMAIL!: string;
 

@@ -4,12 +4,14 @@ import {
   secretSettingsOf,
   validateEnv,
 } from '@weft/server-kit';
-import { BootstrapEnv, MigrateEnv } from './commands.config.js';
+import { generateLocalKek } from '@weft/crypto';
+import { BackupEnv, BootstrapEnv, KeysEnv, MigrateEnv } from './commands.config.js';
 import { ControlPlaneEnv, compileControlPlaneConfig } from './control-plane.config.js';
 
 const valid = {
   DATABASE_URL: 'postgres://weft:pw-for-test@127.0.0.1:5432/weft',
   NATS_URL: 'nats://127.0.0.1:4222',
+  WEFT_KEK_FILE: '/run/secrets/weft-kek',
 };
 
 function configError(env: Record<string, string>): ConfigError {
@@ -32,10 +34,20 @@ describe('control plane configuration', () => {
     expect(config.s3).toEqual({ region: 'us-east-1', bucket: 'weft', forcePathStyle: false });
     expect(config.startupTimeoutMs).toBe(15_000);
     expect(config.shutdownGraceMs).toBe(10_000);
+    expect(config.keys).toEqual({
+      kek: { provider: 'local', file: '/run/secrets/weft-kek', previousFiles: [] },
+      cacheTtlMs: 300_000,
+    });
+    expect(config.backups).toEqual({ prefix: 'backups', intervalMs: 0, retentionDays: 30 });
+    expect(config.reencryptBatchSize).toBe(500);
   });
 
   it('names each missing required setting in one line', () => {
     const error = configError({});
+    const { WEFT_KEK_FILE: _kek, ...withoutKek } = valid;
+    expect(configError(withoutKek).message).toBe(
+      'invalid configuration: set exactly one of WEFT_KEK_FILE and WEFT_KEK (the key-encryption key)',
+    );
     expect(error.settings.sort()).toEqual(['DATABASE_URL', 'NATS_URL']);
     expect(error.message).toBe(
       'invalid configuration: DATABASE_URL is required; NATS_URL is required',
@@ -102,10 +114,97 @@ describe('control plane configuration', () => {
       'DATABASE_URL',
       'NATS_PASSWORD',
       'S3_SECRET_ACCESS_KEY',
+      'WEFT_KEK',
     ]);
-    for (const schema of [ControlPlaneEnv, MigrateEnv, BootstrapEnv]) {
+    expect(secretSettingsOf(KeysEnv).sort()).toEqual(['DATABASE_URL', 'WEFT_KEK']);
+    expect(secretSettingsOf(BackupEnv).sort()).toEqual([
+      'DATABASE_URL',
+      'S3_SECRET_ACCESS_KEY',
+      'WEFT_KEK',
+    ]);
+    for (const schema of [ControlPlaneEnv, MigrateEnv, KeysEnv, BackupEnv, BootstrapEnv]) {
       expect(() => assertNoSecretDefaults(schema)).not.toThrow();
     }
     expect(secretSettingsOf(BootstrapEnv)).toContain('WEFT_BOOTSTRAP_ADMIN_PASSWORD');
+  });
+
+  describe('key-encryption key', () => {
+    const { WEFT_KEK_FILE: _file, ...base } = valid;
+
+    it('takes the KEK from a file or from a variable, never both', () => {
+      const kek = generateLocalKek();
+      expect(
+        compileControlPlaneConfig(validateEnv(ControlPlaneEnv, { ...base, WEFT_KEK: kek })).keys,
+      ).toEqual({ kek: { provider: 'local', value: kek, previousFiles: [] }, cacheTtlMs: 300_000 });
+      const both = configError({ ...base, WEFT_KEK: kek, WEFT_KEK_FILE: '/k' });
+      expect(both.settings).toEqual(['WEFT_KEK_FILE', 'WEFT_KEK']);
+      expect(both.message).not.toContain(kek);
+    });
+
+    it('lists earlier KEK files for a KEK rotation', () => {
+      const config = compileControlPlaneConfig(
+        validateEnv(ControlPlaneEnv, {
+          ...valid,
+          WEFT_KEK_PREVIOUS_FILES: '/old/one, /old/two',
+          WEFT_KEY_CACHE_TTL_SECONDS: '60',
+        }),
+      );
+      expect(config.keys).toEqual({
+        kek: {
+          provider: 'local',
+          file: valid.WEFT_KEK_FILE,
+          previousFiles: ['/old/one', '/old/two'],
+        },
+        cacheTtlMs: 60_000,
+      });
+    });
+
+    it('uses AWS KMS with a key id, and refuses local settings beside it', () => {
+      const kms = { ...base, WEFT_KEK_PROVIDER: 'aws-kms' };
+      expect(configError(kms).settings).toEqual(['WEFT_KMS_KEY_ID']);
+      const config = compileControlPlaneConfig(
+        validateEnv(ControlPlaneEnv, {
+          ...kms,
+          WEFT_KMS_KEY_ID: 'alias/weft',
+          WEFT_KMS_REGION: 'eu-west-1',
+          WEFT_KMS_PREVIOUS_KEY_IDS: 'alias/weft-2025',
+        }),
+      );
+      expect(config.keys.kek).toEqual({
+        provider: 'aws-kms',
+        keyId: 'alias/weft',
+        region: 'eu-west-1',
+        previousKeyIds: ['alias/weft-2025'],
+      });
+      const mixed = configError({ ...kms, WEFT_KMS_KEY_ID: 'alias/weft', WEFT_KEK_FILE: '/k' });
+      expect(mixed.message).toBe(
+        'invalid configuration: WEFT_KEK_FILE does not apply when WEFT_KEK_PROVIDER is aws-kms',
+      );
+      expect(configError({ ...valid, WEFT_KMS_KEY_ID: 'alias/weft' }).settings).toEqual([
+        'WEFT_KMS_KEY_ID',
+      ]);
+      expect(configError({ ...valid, WEFT_KEK_PROVIDER: 'vault' }).message).toContain(
+        'WEFT_KEK_PROVIDER must be one of local, aws-kms',
+      );
+    });
+  });
+
+  it('schedules backups only when an interval is set', () => {
+    const config = compileControlPlaneConfig(
+      validateEnv(ControlPlaneEnv, {
+        ...valid,
+        WEFT_BACKUP_INTERVAL_HOURS: '24',
+        WEFT_BACKUP_RETENTION_DAYS: '7',
+        WEFT_BACKUP_PREFIX: 'weft/backups/',
+      }),
+    );
+    expect(config.backups).toEqual({
+      prefix: 'weft/backups',
+      intervalMs: 86_400_000,
+      retentionDays: 7,
+    });
+    expect(configError({ ...valid, WEFT_BACKUP_PREFIX: '../x' }).settings).toEqual([
+      'WEFT_BACKUP_PREFIX',
+    ]);
   });
 });

@@ -12,14 +12,22 @@ import {
 } from '@weft/server-kit';
 import type { ControlPlaneConfig, S3Settings } from '../config/control-plane.config.js';
 import { createDataSource, pendingMigrations } from '../database/data-source.js';
+import { openKeyEncryptionKeys } from '../keys/key-providers.js';
+import { OrgKeys } from '../keys/org-keys.js';
+import { ReencryptionJobs } from '../keys/reencryption.js';
 
 /** The control plane's live connections, opened once at boot and closed at shutdown. */
 export interface ControlPlaneDependencies {
   dataSource: DataSource;
   nats: NatsConnection;
   s3: S3Client;
+  keys: OrgKeys;
+  reencryption: ReencryptionJobs;
   close(): Promise<void>;
 }
+
+/** How often encryption counts are added to the stored ones, and rotation jobs polled for. */
+const KEY_HOUSEKEEPING_MS = 15_000;
 
 // PostgreSQL errors that retrying cannot fix: bad password, unknown database or role.
 const PERMANENT_PG_ERRORS = new Set(['28P01', '28000', '3D000', '42501']);
@@ -73,6 +81,8 @@ export async function openDependencies(
   config: ControlPlaneConfig,
   logger: Logger,
 ): Promise<ControlPlaneDependencies> {
+  // The KEK first: a missing or malformed key stops boot before anything is opened.
+  const kek = await openKeyEncryptionKeys(config.keys.kek);
   const dataSource = await openDatabase(config, logger);
   let nats: NatsConnection;
   try {
@@ -86,11 +96,31 @@ export async function openDependencies(
     throw error;
   }
   const s3 = createS3Client(config.s3);
+  const keys = new OrgKeys(dataSource, kek, {
+    cacheTtlMs: config.keys.cacheTtlMs,
+    logger: logger.child({ component: 'keys' }),
+  });
+  const reencryption = new ReencryptionJobs(dataSource, keys, {
+    logger: logger.child({ component: 're-encryption' }),
+    batchSize: config.reencryptBatchSize,
+  });
+  reencryption.start(KEY_HOUSEKEEPING_MS);
+  const flushCounts = (): Promise<void> =>
+    keys.flushEncryptionCounts().catch((error: unknown) => {
+      logger.warn('could not store data key encryption counts; will retry', { err: error });
+    });
+  const flushTimer = setInterval(() => void flushCounts(), KEY_HOUSEKEEPING_MS);
+  flushTimer.unref();
   return {
     dataSource,
     nats,
     s3,
+    keys,
+    reencryption,
     async close() {
+      clearInterval(flushTimer);
+      await reencryption.stop();
+      await flushCounts();
       s3.destroy();
       await closeNats(nats);
       await dataSource.destroy();

@@ -1,0 +1,42 @@
+import type { FieldBinding } from '@weft/crypto';
+
+/**
+ * A database column holding field ciphertexts under an organization's data keys. Every such
+ * column is listed here: the re-encryption job moves exactly these forward after a rotation, a
+ * key version is retired only when none of them uses it, and a test fails when a table gains a
+ * `*_ciphertext` column that is not listed.
+ */
+export interface EncryptedColumn {
+  readonly table: string;
+  readonly column: string;
+  /** The key version of the ciphertext, kept beside it so usage is an index lookup. */
+  readonly versionColumn: string;
+  readonly idColumn: string;
+  readonly orgColumn: string;
+  /** Bound into the ciphertext (with org, row id and field): a copy elsewhere fails to decrypt. */
+  readonly recordType: string;
+  readonly field: string;
+}
+
+export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
+  {
+    table: 'secrets',
+    column: 'value_ciphertext',
+    versionColumn: 'key_version',
+    idColumn: 'id',
+    orgColumn: 'org_id',
+    recordType: 'secret',
+    field: 'value',
+  },
+];
+
+export function bindingFor(column: EncryptedColumn, orgId: string, recordId: string): FieldBinding {
+  return { orgId, recordType: column.recordType, recordId, field: column.field };
+}
+
+export function encryptedColumn(table: string, column: string): EncryptedColumn {
+  const found = ENCRYPTED_COLUMNS.find((c) => c.table === table && c.column === column);
+  if (found === undefined)
+    throw new Error(`${table}.${column} is not a registered encrypted column`);
+  return found;
+}

@@ -1,0 +1,41 @@
+import { Controller, Get, HttpCode, Inject, NotFoundException, Param, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequireAction } from '@weft/server-kit';
+import { KeyManagementError, OrgKeys, type DataKeyVersionStatus } from './org-keys.js';
+import { ReencryptionJobs, type RotationJob } from './reencryption.js';
+
+/** An organization's data keys: versions, usage, rotation and its re-encryption jobs. Admins only. */
+@ApiTags('keys')
+@Controller('organizations/:orgId/keys')
+export class KeysController {
+  constructor(
+    @Inject(OrgKeys) private readonly keys: OrgKeys,
+    @Inject(ReencryptionJobs) private readonly jobs: ReencryptionJobs,
+  ) {}
+
+  @Get()
+  @RequireAction('organization.manage')
+  @ApiOperation({ summary: "The organization's data key versions and re-encryption jobs" })
+  async status(
+    @Param('orgId') orgId: string,
+  ): Promise<{ versions: DataKeyVersionStatus[]; jobs: RotationJob[] }> {
+    return { versions: await this.keys.status(orgId), jobs: await this.jobs.list(orgId) };
+  }
+
+  @Post('rotate')
+  @HttpCode(202)
+  @RequireAction('organization.manage')
+  @ApiOperation({
+    summary: 'Rotate the data key: new writes use a new version; a job re-encrypts older ones',
+  })
+  async rotate(@Param('orgId') orgId: string): Promise<{ version: number; jobId: string }> {
+    try {
+      return await this.keys.rotate(orgId);
+    } catch (error) {
+      if (KeyManagementError.is(error) && error.code === 'ORGANIZATION_NOT_FOUND') {
+        throw new NotFoundException({ code: error.code, message: error.message });
+      }
+      throw error;
+    }
+  }
+}
