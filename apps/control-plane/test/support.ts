@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { generateLocalKek } from '@weft/crypto';
-import { createJsonLogger, noopLogger, type JsonLogger } from '@weft/log-schema';
+import { createJsonLogger, noopLogger, type JsonLogger, type Logger } from '@weft/log-schema';
 import { validateEnv } from '@weft/server-kit';
 import { testNatsUrl, testS3 } from '@weft/testing';
 import {
@@ -27,11 +27,11 @@ export function testKeyEncryptionKeys(
 /** The organizations' data keys over `dataSource`, under this file's KEK. */
 export function testOrgKeys(
   dataSource: DataSource,
-  options: { kek?: KeyEncryptionKeys; maxEncryptionsPerKey?: number } = {},
+  options: { kek?: KeyEncryptionKeys; maxEncryptionsPerKey?: number; logger?: Logger } = {},
 ): OrgKeys {
   return new OrgKeys(dataSource, options.kek ?? testKeyEncryptionKeys(), {
     cacheTtlMs: 60_000,
-    logger: noopLogger,
+    logger: options.logger ?? noopLogger,
     ...(options.maxEncryptionsPerKey !== undefined
       ? { maxEncryptionsPerKey: options.maxEncryptionsPerKey }
       : {}),
@@ -43,7 +43,35 @@ export function testOrgKeys(
  * database column and log line (test/no-plaintext.test.ts).
  */
 export function plantedSecret(label = 'secret'): string {
-  return `planted-${label}-${randomBytes(12).toString('base64url')}`;
+  return `${PLANTED_PREFIX}${label}-${randomBytes(12).toString('base64url')}`;
+}
+
+const PLANTED_PREFIX = 'planted-';
+
+/**
+ * Every place in the database where a planted secret's plaintext appears: each row of each table
+ * is searched as text (all columns, JSON and arrays included). Ciphertext columns cannot match
+ * (they are base64url of sealed bytes), so any hit is a leak.
+ */
+export async function plaintextLeaks(dataSource: DataSource): Promise<string[]> {
+  const tables = (await dataSource.query(
+    `SELECT table_name FROM information_schema.tables
+     WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
+  )) as Array<{ table_name: string }>;
+  const leaks: string[] = [];
+  for (const { table_name: table } of tables) {
+    const [{ n }] = (await dataSource.query(
+      `SELECT count(*)::int AS n FROM "${table}" AS t WHERE t::text LIKE $1`,
+      [`%${PLANTED_PREFIX}%`],
+    )) as [{ n: number }];
+    if (n > 0) leaks.push(`${table}: ${n} rows`);
+  }
+  return leaks;
+}
+
+/** Log lines that carry a planted secret. */
+export function leakingLines(lines: readonly string[]): string[] {
+  return lines.filter((line) => line.includes(PLANTED_PREFIX));
 }
 
 /** The S3 settings that point the control plane at the harness's S3-compatible server. */

@@ -8,7 +8,15 @@ import { KeyEncryptionKeys } from '../src/keys/key-providers.js';
 import type { OrgKeys } from '../src/keys/org-keys.js';
 import { VaultError } from '../src/vault/secret-input.js';
 import { SecretsVault } from '../src/vault/secrets-vault.js';
-import { TEST_KEK, plantedSecret, testKeyEncryptionKeys, testOrgKeys } from './support.js';
+import {
+  TEST_KEK,
+  capturingLogger,
+  leakingLines,
+  plaintextLeaks,
+  plantedSecret,
+  testKeyEncryptionKeys,
+  testOrgKeys,
+} from './support.js';
 
 const agent = { type: 'agent' as const, id: randomUUID() };
 
@@ -45,12 +53,13 @@ describe('secrets vault over real PostgreSQL', () => {
   let otherOrgId: string;
   let otherEnvId: string;
   let user: { type: 'user'; id: string };
+  const log = capturingLogger();
 
   beforeAll(async () => {
     database = await createTestDatabase();
     dataSource = createDataSource({ url: database.url, poolSize: 4 });
     await dataSource.initialize();
-    keys = testOrgKeys(dataSource);
+    keys = testOrgKeys(dataSource, { logger: log.logger });
     vault = new SecretsVault(dataSource, keys);
     const acme = await bootstrapFirstAdmin(dataSource, keys, {
       organizationName: 'Acme',
@@ -320,7 +329,7 @@ describe('secrets vault over real PostgreSQL', () => {
     const observer = testOrgKeys(dataSource, { maxEncryptionsPerKey: 1_000_000 });
     const limited = new SecretsVault(
       dataSource,
-      testOrgKeys(dataSource, { maxEncryptionsPerKey: 4 }),
+      testOrgKeys(dataSource, { maxEncryptionsPerKey: 4, logger: log.logger }),
     );
     for (let i = 0; i < 3; i += 1) {
       await limited.put(
@@ -390,5 +399,17 @@ describe('secrets vault over real PostgreSQL', () => {
         )
       ).code,
     ).toBe('SECRET_UNREADABLE');
+  });
+
+  // Last, over everything the tests above stored, rotated, re-wrapped and logged.
+  it('leaves no planted plaintext in any database column or log line', async () => {
+    expect(log.lines.length).toBeGreaterThan(0);
+    expect(leakingLines(log.lines)).toEqual([]);
+    expect(await plaintextLeaks(dataSource)).toEqual([]);
+    // The sweep can fail: a plaintext written into an ordinary column is found.
+    await dataSource.query(`UPDATE secrets SET description = $1 WHERE name = 'REGION'`, [
+      plantedSecret('leak'),
+    ]);
+    expect(await plaintextLeaks(dataSource)).toEqual(['secrets: 1 rows']);
   });
 });

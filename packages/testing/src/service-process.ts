@@ -27,8 +27,11 @@ export interface ServiceRunOptions {
   env?: Record<string, string>;
   /** Sends SIGTERM once stdout or stderr matches, to observe a clean shutdown. */
   stopWhen?: RegExp;
-  /** Sees all output so far after each chunk; `stop()` sends SIGTERM (for scripted scenarios). */
-  onOutput?: (output: string, stop: () => void) => void | Promise<void>;
+  /**
+   * Sees all output so far after each chunk; `stop()` sends SIGTERM, `stop('SIGKILL')` kills
+   * (for scripted scenarios: clean shutdowns, crashes halfway through).
+   */
+  onOutput?: (output: string, stop: (signal?: NodeJS.Signals) => void) => void | Promise<void>;
   /** Kills the process (SIGKILL) and rejects after this long. Default 30 s. */
   timeoutMs?: number;
 }
@@ -62,10 +65,10 @@ export function runService(options: ServiceRunOptions): Promise<ServiceExit> {
     let stdout = '';
     let stderr = '';
     let signalled = false;
-    const stop = () => {
+    const stop = (signal: NodeJS.Signals = 'SIGTERM') => {
       if (signalled) return;
       signalled = true;
-      child.kill('SIGTERM');
+      child.kill(signal);
     };
     const watch = (text: string) => {
       if (options.stopWhen?.test(text)) stop();

@@ -39,7 +39,7 @@ export class KeyEncryptionKeys implements KeyProvider {
     return generateWrappedDataKey(this.current, context);
   }
 
-  unwrapDataKey(wrapped: WrappedDataKey, context: KeyContext): Promise<Buffer> {
+  async unwrapDataKey(wrapped: WrappedDataKey, context: KeyContext): Promise<Buffer> {
     const provider = [this.current, ...this.previous].find(
       (candidate) => candidate.id === wrapped.provider && candidate.kekId === wrapped.kekId,
     );
