@@ -6,6 +6,7 @@ import {
   MIGRATIONS,
   pendingMigrations,
 } from '../src/database/data-source.js';
+import { ENCRYPTED_COLUMNS } from '../src/keys/encrypted-columns.js';
 
 describe('migrations', () => {
   let database: TestDatabase;
@@ -82,6 +83,33 @@ describe('migrations', () => {
     } finally {
       await dataSource.destroy();
       await copy.drop();
+    }
+  });
+
+  // A confidential column that the key rotation does not know about would keep old key
+  // versions alive for ever (or, worse, be left behind when they are retired).
+  it('register every ciphertext column with the key rotation, with its key-version column', async () => {
+    const dataSource = createDataSource({ url: database.url, poolSize: 1 });
+    await dataSource.initialize();
+    try {
+      const columns = (await dataSource.query(
+        `SELECT table_name, column_name FROM information_schema.columns
+         WHERE table_schema = 'public' AND column_name LIKE '%ciphertext%'
+         ORDER BY table_name, column_name`,
+      )) as Array<{ table_name: string; column_name: string }>;
+      expect(columns.map((c) => `${c.table_name}.${c.column_name}`)).toEqual(
+        ENCRYPTED_COLUMNS.map((c) => `${c.table}.${c.column}`).sort(),
+      );
+      for (const c of ENCRYPTED_COLUMNS) {
+        const [version] = (await dataSource.query(
+          `SELECT data_type FROM information_schema.columns
+           WHERE table_schema = 'public' AND table_name = $1 AND column_name = $2`,
+          [c.table, c.versionColumn],
+        )) as Array<{ data_type: string }>;
+        expect(version?.data_type).toBe('integer');
+      }
+    } finally {
+      await dataSource.destroy();
     }
   });
 });

@@ -83,7 +83,7 @@ export function configureHttpApplication(app: INestApplication, options: HttpSer
 /** A provider the application may or may not register. */
 function optional<T>(app: INestApplication, token: symbol): T | undefined {
   try {
-    return app.get<T>(token, { strict: false });
+    return app.get<T | null>(token, { strict: false }) ?? undefined;
   } catch {
     return undefined;
   }

@@ -24,10 +24,10 @@ export class ServiceModule {
     const providers: Provider[] = [
       { provide: SERVICE_LOGGER, useValue: options.logger },
       { provide: DEPENDENCY_CHECKS, useValue: options.checks },
+      // Always registered (null = none: environment actions are denied), so looking it up never
+      // fails — Nest logs a failed lookup as an error even when the caller handles it.
+      { provide: ENVIRONMENT_OWNERSHIP, useValue: options.environmentOwnership ?? null },
     ];
-    if (options.environmentOwnership) {
-      providers.push({ provide: ENVIRONMENT_OWNERSHIP, useValue: options.environmentOwnership });
-    }
     return {
       module: ServiceModule,
       global: true,
