@@ -40,6 +40,7 @@ describe('control plane configuration', () => {
     });
     expect(config.backups).toEqual({ prefix: 'backups', intervalMs: 0, retentionDays: 30 });
     expect(config.reencryptBatchSize).toBe(500);
+    expect(config.keyHousekeepingMs).toBe(15_000);
   });
 
   it('names each missing required setting in one line', () => {

@@ -55,6 +55,13 @@ export class ControlPlaneEnv extends WithBackupSettings(
   @Min(1)
   @Max(10_000)
   WEFT_REENCRYPT_BATCH_SIZE: number = 500;
+
+  /** How often the control plane looks for re-encryption jobs (and stores encryption counts). */
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  WEFT_KEY_HOUSEKEEPING_SECONDS: number = 15;
 }
 
 /** Compiled settings: validated, cross-checked and grouped, passed inward. */
@@ -67,6 +74,7 @@ export interface ControlPlaneConfig {
   keys: KeySettings;
   backups: BackupSettings;
   reencryptBatchSize: number;
+  keyHousekeepingMs: number;
   startupTimeoutMs: number;
   shutdownGraceMs: number;
 }
@@ -82,6 +90,7 @@ export function compileControlPlaneConfig(env: ControlPlaneEnv): ControlPlaneCon
     keys: compileKeySettings(env),
     backups: compileBackupSettings(env),
     reencryptBatchSize: env.WEFT_REENCRYPT_BATCH_SIZE,
+    keyHousekeepingMs: env.WEFT_KEY_HOUSEKEEPING_SECONDS * 1000,
     startupTimeoutMs: env.STARTUP_TIMEOUT_SECONDS * 1000,
     shutdownGraceMs: env.SHUTDOWN_GRACE_SECONDS * 1000,
   };

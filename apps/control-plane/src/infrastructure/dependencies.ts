@@ -26,9 +26,6 @@ export interface ControlPlaneDependencies {
   close(): Promise<void>;
 }
 
-/** How often encryption counts are added to the stored ones, and rotation jobs polled for. */
-const KEY_HOUSEKEEPING_MS = 15_000;
-
 // PostgreSQL errors that retrying cannot fix: bad password, unknown database or role.
 const PERMANENT_PG_ERRORS = new Set(['28P01', '28000', '3D000', '42501']);
 
@@ -104,12 +101,12 @@ export async function openDependencies(
     logger: logger.child({ component: 're-encryption' }),
     batchSize: config.reencryptBatchSize,
   });
-  reencryption.start(KEY_HOUSEKEEPING_MS);
+  reencryption.start(config.keyHousekeepingMs);
   const flushCounts = (): Promise<void> =>
     keys.flushEncryptionCounts().catch((error: unknown) => {
       logger.warn('could not store data key encryption counts; will retry', { err: error });
     });
-  const flushTimer = setInterval(() => void flushCounts(), KEY_HOUSEKEEPING_MS);
+  const flushTimer = setInterval(() => void flushCounts(), config.keyHousekeepingMs);
   flushTimer.unref();
   return {
     dataSource,
