@@ -6,6 +6,7 @@ import type { ControlPlaneConfig } from './config/control-plane.config.js';
 import { dependencyChecks, type ControlPlaneDependencies } from './infrastructure/dependencies.js';
 import { environmentOwnership } from './infrastructure/environment-ownership.js';
 import { NATS_CONNECTION, S3_CLIENT } from './infrastructure/tokens.js';
+import { AuditController } from './audit/audit.controller.js';
 import { KeysController } from './keys/keys.controller.js';
 import { OrgKeys } from './keys/org-keys.js';
 import { ReencryptionJobs } from './keys/reencryption.js';
@@ -29,7 +30,7 @@ export class AppModule {
           environmentOwnership: environmentOwnership(deps.dataSource),
         }),
       ],
-      controllers: [SecretsController, KeysController],
+      controllers: [SecretsController, KeysController, AuditController],
       providers: [
         { provide: DataSource, useValue: deps.dataSource },
         { provide: OrgKeys, useValue: deps.keys },

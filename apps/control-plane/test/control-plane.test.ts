@@ -64,6 +64,7 @@ describe('control plane over real PostgreSQL, NATS and S3', () => {
       '/environments/{environmentId}/secrets',
       '/environments/{environmentId}/secrets/{name}',
       '/health',
+      '/organizations/{orgId}/audit-events',
       '/organizations/{orgId}/keys',
       '/organizations/{orgId}/keys/rotate',
       '/ready',
@@ -78,6 +79,7 @@ describe('control plane over real PostgreSQL, NATS and S3', () => {
       'GET /environments/:environmentId/secrets → secret.list',
       'GET /environments/:environmentId/secrets/:name → secret.list',
       'GET /health → system.health',
+      'GET /organizations/:orgId/audit-events → audit.read',
       'GET /organizations/:orgId/keys → organization.manage',
       'GET /ready → system.ready',
       'POST /organizations/:orgId/keys/rotate → organization.manage',
@@ -92,6 +94,7 @@ describe('control plane over real PostgreSQL, NATS and S3', () => {
     ['PUT', '/environments/00000000-0000-4000-8000-000000000001/secrets/API_KEY'],
     ['DELETE', '/environments/00000000-0000-4000-8000-000000000001/secrets/API_KEY'],
     ['GET', '/organizations/00000000-0000-4000-8000-000000000001/keys'],
+    ['GET', '/organizations/00000000-0000-4000-8000-000000000001/audit-events'],
     ['POST', '/organizations/00000000-0000-4000-8000-000000000001/keys/rotate'],
   ])('refuses an unauthenticated %s %s with 401', async (method, path) => {
     const res = await fetch(`${url}${path}`, {

@@ -198,6 +198,52 @@ describe('secrets and keys API', () => {
     expect(JSON.stringify(status)).not.toMatch(/wrapped|blob/i);
   });
 
+  it('reads the audit trail newest first, filtered and paged by cursor, admins only', async () => {
+    const base = `/organizations/${acme.organization.id}/audit-events`;
+    const all = (await call(admin(), 'GET', `${base}?action=secret.write`)).json as {
+      events: Array<{ id: string; action: string; details: { name: string; change: string } }>;
+      nextCursor: string | null;
+    };
+    // CRM_TOKEN created, TEMP created then deleted: newest first.
+    expect(all.events.map((e) => `${e.details.name} ${e.details.change}`)).toEqual([
+      'TEMP deleted',
+      'TEMP created',
+      'CRM_TOKEN created',
+    ]);
+    expect(all.nextCursor).toBeNull();
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = (
+        await call(
+          admin(),
+          'GET',
+          `${base}?action=secret.write&limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+        )
+      ).json as { events: Array<{ id: string }>; nextCursor: string | null };
+      seen.push(...page.events.map((e) => e.id));
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    expect(seen).toEqual(all.events.map((e) => e.id));
+
+    const bad = await call(admin(), 'GET', `${base}?environment=x`);
+    expect(bad.status).toBe(400);
+    expect(bad.json).toEqual({
+      error: {
+        code: 'AUDIT_QUERY_INVALID',
+        message: 'unknown parameter "environment"',
+        details: { field: 'environment' },
+      },
+    });
+    expect((await call(admin(), 'GET', `${base}?limit=0`)).status).toBe(400);
+    expect((await call(admin(), 'GET', `${base}?cursor=bm9wZQ`)).status).toBe(400);
+    expect((await call(readOnly(), 'GET', base)).status).toBe(403);
+    const globexTrail = (
+      await call(admin(), 'GET', `/organizations/${globex.organization.id}/audit-events`)
+    ).status;
+    expect(globexTrail).toBe(403);
+  });
+
   it('leaves no planted plaintext in any column or log line', async () => {
     expect(log.lines.length).toBeGreaterThan(0);
     expect(leakingLines(log.lines)).toEqual([]);

@@ -1,0 +1,34 @@
+import { BadRequestException, Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import { RequireAction } from '@weft/server-kit';
+import { AuditQueryError, listAudit, parseAuditQuery, type AuditEvent } from './audit-trail.js';
+
+/** An organization's audit trail: who did what to which thing (secret decryptions included). */
+@ApiTags('audit')
+@Controller('organizations/:orgId/audit-events')
+export class AuditController {
+  constructor(@Inject(DataSource) private readonly db: DataSource) {}
+
+  @Get()
+  @RequireAction('audit.read')
+  @ApiOperation({
+    summary:
+      'Audit events, newest first; filter by action, targetType, targetId, environmentId, actorId, since, until; page with limit and cursor',
+  })
+  async list(
+    @Param('orgId') orgId: string,
+    @Query() params: Record<string, unknown>,
+  ): Promise<{ events: AuditEvent[]; nextCursor: string | null }> {
+    try {
+      return await listAudit(this.db, orgId, parseAuditQuery(params));
+    } catch (error) {
+      if (!AuditQueryError.is(error)) throw error;
+      throw new BadRequestException({
+        code: error.code,
+        message: error.message,
+        details: { field: error.field },
+      });
+    }
+  }
+}
