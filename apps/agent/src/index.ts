@@ -40,3 +40,31 @@ export { AgentRunError, type AgentRunErrorCode } from './runs/agent-run.error.js
 export { AGENT_IDENTITY_FILE } from './storage/agent-identity.js';
 export { RUN_DIRECTORY_PREFIX } from './storage/work-directory.js';
 export { AGENT_LOG_PREFIX } from './storage/log-retention.js';
+export {
+  MAX_SECRET_REFERENCE_LENGTH,
+  parseSecretReference,
+  resolveSecretReference,
+  type SecretReference,
+  type SecretReferenceIo,
+} from './secrets/resolve-secret-reference.js';
+export { MAX_SECRET_VALUE_BYTES, type SecretFileSystem } from './secrets/read-secret-file.js';
+export {
+  RUN_SECRET_KINDS,
+  resolveRunSecrets,
+  runSecretValuesOf,
+  type ResolvedRunSecret,
+  type RunSecret,
+  type RunSecretKind,
+} from './secrets/resolve-run-secrets.js';
+export {
+  NO_SECRET_REFERENCES,
+  type SecretReferencePolicy,
+} from './secrets/secret-reference-policy.js';
+export {
+  RunSecretsError,
+  SECRET_REFERENCE_ERROR_CODES,
+  SecretReferenceError,
+  type RunSecretFailure,
+  type RunSecretsErrorCode,
+  type SecretReferenceErrorCode,
+} from './secrets/secret-reference.error.js';

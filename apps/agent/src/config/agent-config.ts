@@ -1,4 +1,5 @@
 import type { AgentLogLevel } from './agent-settings.input.js';
+import type { SecretReferencePolicy } from '../secrets/secret-reference-policy.js';
 import type { SecretValue } from './secret-value.js';
 
 export interface ProxyConfig {
@@ -25,6 +26,8 @@ export interface AgentConfig {
   readonly logRetentionDays: number;
   readonly proxy: ProxyConfig | null;
   readonly caFile: string | null;
+  /** What env:/file: secret references may reach on this host (secretEnvVariables, secretFileDirectories). */
+  readonly secretReferences: SecretReferencePolicy;
   readonly maxConcurrentRuns: number;
   readonly shutdownGraceMs: number;
   /** null when the health endpoint is off. */
@@ -61,6 +64,9 @@ export function describeAgentConfig(config: AgentConfig): Record<string, unknown
     proxyUrl: config.proxy === null ? null : describeProxy(config.proxy),
     noProxy: config.proxy?.noProxy ?? [],
     caFile: config.caFile,
+    // Not "secret…": the logger masks any field named like a secret, and these lists are not.
+    referenceEnvVariables: config.secretReferences.envVariables,
+    referenceFileDirectories: config.secretReferences.fileDirectories,
     maxConcurrentRuns: config.maxConcurrentRuns,
     shutdownGraceSeconds: config.shutdownGraceMs / 1000,
     healthPort: config.healthPort ?? 0,

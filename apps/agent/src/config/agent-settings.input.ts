@@ -11,7 +11,8 @@ import {
   Max,
   Min,
 } from 'class-validator';
-import { IsGatewayUrl, IsNoProxyEntry, IsProxyUrl } from './setting-rules.js';
+import { SECRET_ENV_VARIABLE_ENTRY } from '../secrets/secret-reference-policy.js';
+import { IsAbsolutePath, IsGatewayUrl, IsNoProxyEntry, IsProxyUrl } from './setting-rules.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'] as const;
 export type AgentLogLevel = (typeof LOG_LEVELS)[number];
@@ -99,6 +100,22 @@ export class AgentSettingsInput {
   @IsString(mustBeString)
   @Matches(PATH, { message: 'must be a non-empty path' })
   caFile?: string;
+
+  @IsOptional()
+  @IsArray({ message: 'must be a list of variable names' })
+  @IsString({ each: true, message: 'must be a list of variable names' })
+  @Matches(SECRET_ENV_VARIABLE_ENTRY, {
+    each: true,
+    message:
+      'must list variable names (letters, digits, "_"), each optionally ending in * for a prefix',
+  })
+  secretEnvVariables?: string[];
+
+  @IsOptional()
+  @IsArray({ message: 'must be a list of absolute directories' })
+  @IsString({ each: true, message: 'must be a list of absolute directories' })
+  @IsAbsolutePath({ each: true, message: 'must be a list of absolute directories' })
+  secretFileDirectories?: string[];
 
   @IsDefined(required)
   @IsInt(mustBeInteger)

@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, parse, relative, resolve, sep } from 'node:path';
+import { parse, resolve } from 'node:path';
+import { overlaps } from '../secrets/host-paths.js';
 import { hasAgentIdentity } from '../storage/agent-identity.js';
 import { AgentConfigError, type ConfigProblem } from './agent-config.error.js';
 import type { AgentConfig, ProxyConfig } from './agent-config.js';
 import type { AgentSettingsInput } from './agent-settings.input.js';
+import { compileSecretReferencePolicy } from './compile-secret-reference-policy.js';
 import { SecretValue } from './secret-value.js';
 import { envNameFor, type SettingKey } from './settings.js';
 
@@ -55,6 +57,12 @@ export async function compileAgentConfig(
     if (caProblem !== undefined) problem('caFile', caProblem);
   }
 
+  const secretReferences = await compileSecretReferencePolicy(
+    input,
+    { ...directories, configFile: context.configFile },
+    problem,
+  );
+
   const enrolled = await hasAgentIdentity(directories.stateDir);
   if (!enrolled && input.enrolmentToken === undefined) {
     problem(
@@ -87,19 +95,12 @@ export async function compileAgentConfig(
     logRetentionDays: input.logRetentionDays,
     proxy: input.proxyUrl === undefined ? null : compileProxy(input.proxyUrl, input.noProxy ?? []),
     caFile,
+    secretReferences,
     maxConcurrentRuns: input.maxConcurrentRuns,
     shutdownGraceMs: input.shutdownGraceSeconds * 1000,
     healthPort: input.healthPort === 0 ? null : input.healthPort,
     warnings,
   };
-}
-
-function overlaps(a: string, b: string): boolean {
-  const inside = (child: string, parent: string): boolean => {
-    const path = relative(parent, child);
-    return path === '' || (path !== '..' && !path.startsWith(`..${sep}`) && !isAbsolute(path));
-  };
-  return inside(a, b) || inside(b, a);
 }
 
 async function caFileProblem(path: string): Promise<string | undefined> {

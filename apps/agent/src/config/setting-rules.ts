@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { isAbsolute } from 'node:path';
 import { ValidateBy, type ValidationOptions } from 'class-validator';
 
 /** True for `localhost`, 127.0.0.0/8 and ::1 — the only hosts the gateway may be reached on over plain http. */
@@ -90,5 +91,19 @@ export function IsNoProxyEntry(options?: ValidationOptions): PropertyDecorator {
       validator: { validate: isNoProxyEntry },
     },
     { message: 'must list host names, domain suffixes or IP addresses', ...options },
+  );
+}
+
+/** An absolute path without NUL bytes (which no file system call accepts). */
+export function IsAbsolutePath(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isAbsolutePath',
+      validator: {
+        validate: (value) =>
+          typeof value === 'string' && isAbsolute(value) && !value.includes('\0'),
+      },
+    },
+    { message: 'must be an absolute path', ...options },
   );
 }

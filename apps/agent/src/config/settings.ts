@@ -121,6 +121,20 @@ export const AGENT_SETTINGS: { readonly [K in SettingKey]-?: SettingSpec } = {
     description:
       'PEM file of extra CA certificates to trust for the gateway and proxy connections, e.g. for a TLS-inspecting proxy.',
   },
+  secretEnvVariables: {
+    kind: 'list',
+    defaultText: 'none (env: references refused)',
+    secret: false,
+    description:
+      "Environment variables that env: secret references may read: exact names, or prefixes ending in * (e.g. CRM_TOKEN, WEFT_SECRET_*). YAML list, or comma-separated in the environment. The agent's own WEFT_AGENT_* variables can never be allowed.",
+  },
+  secretFileDirectories: {
+    kind: 'list',
+    defaultText: 'none (file: references refused)',
+    secret: false,
+    description:
+      'Absolute directories whose files file: secret references may read (by real path, so symlinks cannot lead out). YAML list, or comma-separated in the environment. Must exist, and must not be / or overlap stateDir, workDir, logDir or the config file.',
+  },
   maxConcurrentRuns: {
     kind: 'integer',
     default: 4,

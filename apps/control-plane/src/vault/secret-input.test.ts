@@ -30,6 +30,9 @@ describe('parseSecretWrite', () => {
     expect(parseSecretWrite({ reference: 'file:/etc/weft/key.pem' })).toMatchObject({
       reference: 'file:/etc/weft/key.pem',
     });
+    const longest = `file:/${'a'.repeat(1024)}`;
+    expect(longest).toHaveLength(1030);
+    expect(parseSecretWrite({ reference: longest })).toMatchObject({ reference: longest });
   });
 
   it.each([

@@ -30,7 +30,10 @@ export const SECRET_MASK = '********';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 const ENV_REFERENCE = /^env:[A-Za-z_][A-Za-z0-9_]{0,127}$/;
-const FILE_REFERENCE = /^file:\/\S{1,1023}$/;
+// Printable and without whitespace or control characters; 1030 characters at most in all. The
+// agent (apps/agent, resolve-secret-reference.ts) applies the same rule.
+// eslint-disable-next-line no-control-regex -- control characters are what this excludes
+const FILE_REFERENCE = /^file:\/[^\s\x00-\x1f\x7f]{1,1024}$/;
 
 /**
  * What a write sets: a value stored encrypted, or a reference that only a private agent

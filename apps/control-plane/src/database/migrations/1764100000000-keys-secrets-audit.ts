@@ -73,7 +73,7 @@ export class KeysSecretsAudit1764100000000 implements MigrationInterface {
         -- PostgreSQL regexes allow at most 255 repetitions, hence the separate length bound.
         reference text CHECK (
           length(reference) <= 1030
-          AND reference ~ '^(env:[A-Za-z_][A-Za-z0-9_]{0,127}|file:/[^[:space:]]+)$'
+          AND reference ~ '^(env:[A-Za-z_][A-Za-z0-9_]{0,127}|file:/[^[:space:][:cntrl:]]+)$'
         ),
         revision integer NOT NULL DEFAULT 1 CHECK (revision >= 1),
         created_by uuid REFERENCES users(id) ON DELETE SET NULL,
