@@ -2,7 +2,10 @@ import 'reflect-metadata';
 import { createJsonLogger, noopLogger } from '@weft/log-schema';
 import { StartupError, exitWithLine, listenUntilSignal, loadConfigOrExit } from '@weft/server-kit';
 import { BootstrapError, bootstrapFirstAdmin } from './bootstrap/first-admin.js';
-import { BootstrapEnv, KeysEnv, MigrateEnv } from './config/commands.config.js';
+import { BACKUP_COMMAND_USAGE, BackupError, runBackupCommand } from './backup/index.js';
+import { BackupEnv, BootstrapEnv, KeysEnv, MigrateEnv } from './config/commands.config.js';
+import { compileBackupSettings, compileS3Settings } from './config/storage-settings.js';
+import { createS3Client } from './infrastructure/dependencies.js';
 import { KEYS_HELP, UsageError, runKeysCommand } from './keys/keys-command.js';
 import { compileKeySettings } from './config/key-settings.js';
 import { openKeyEncryptionKeys } from './keys/key-providers.js';
@@ -21,6 +24,12 @@ Commands:
   migrate     apply pending database migrations, then exit
   keys        data key status, rotation, re-encryption and KEK re-wrap
               (weft-control-plane keys --help)
+  backup      take an encrypted backup of the database into the object store
+  restore <backupId>
+              restore a backup into the empty database WEFT_RESTORE_DATABASE_URL
+              (default DATABASE_URL)
+  backups list | prune --older-than <N>d
+              list backups, or delete those older than N days (never the newest)
   bootstrap   create the first organization, its development/test/production
               environments, the built-in roles and an administrator; idempotent.
               Add --json for machine-readable output.
@@ -153,6 +162,48 @@ async function runKeys(args: string[]): Promise<void> {
   }
 }
 
+async function runBackups(args: string[]): Promise<void> {
+  if (args.includes('--help')) {
+    process.stdout.write(
+      `Usage: weft-control-plane backup | restore <backupId> | backups <list|prune>\n${BACKUP_COMMAND_USAGE}\n`,
+    );
+    return;
+  }
+  const {
+    config: { env, keySettings, s3Settings, backupSettings },
+    secrets,
+  } = loadConfigOrExit(SERVICE, BackupEnv, (env) => ({
+    env,
+    keySettings: compileKeySettings(env),
+    s3Settings: compileS3Settings(env),
+    backupSettings: compileBackupSettings(env),
+  }));
+  const logger = createJsonLogger({
+    service: SERVICE,
+    level: 'info',
+    secretValues: secrets,
+    write: (line) => process.stderr.write(`${line}\n`),
+  });
+  const keyProvider = await openKeyEncryptionKeys(keySettings.kek);
+  const s3 = createS3Client(s3Settings);
+  try {
+    await runBackupCommand(args, {
+      databaseUrl: env.DATABASE_URL,
+      ...(env.WEFT_RESTORE_DATABASE_URL !== undefined
+        ? { targetDatabaseUrl: env.WEFT_RESTORE_DATABASE_URL }
+        : {}),
+      s3,
+      bucket: s3Settings.bucket,
+      prefix: backupSettings.prefix,
+      keyProvider,
+      logger,
+      write: (line) => process.stdout.write(`${line}\n`),
+    });
+  } finally {
+    s3.destroy();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command = 'serve', ...rest] = argv;
   switch (command) {
@@ -164,6 +215,11 @@ async function main(argv: string[]): Promise<void> {
       return runBootstrap(rest.includes('--json'));
     case 'keys':
       return runKeys(rest);
+    case 'backup':
+    case 'restore':
+      return runBackups([command, ...rest]);
+    case 'backups':
+      return runBackups(rest);
     case 'help':
     case '--help':
     case '-h':
@@ -176,6 +232,13 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof UsageError) exitWithLine(SERVICE, error.message, 2);
+  if (BackupError.is(error)) {
+    exitWithLine(
+      SERVICE,
+      `${error.code}: ${error.message}`,
+      error.code === 'INVALID_ARGUMENT' ? 2 : 1,
+    );
+  }
   if (StartupError.is(error) || error instanceof BootstrapError)
     exitWithLine(SERVICE, error.message, 1);
   exitWithLine(SERVICE, `fatal: ${error instanceof Error ? error.message : String(error)}`, 1);

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { Principal } from '@weft/rbac';
+import { listBackups } from '../src/backup/index.js';
 import { createTestDatabase, type TestDatabase } from '@weft/testing';
 import { bootstrapFirstAdmin, type FirstAdminResult } from '../src/bootstrap/first-admin.js';
 import { createControlPlane, type ControlPlane } from '../src/control-plane.js';
@@ -27,6 +29,7 @@ describe('secrets and keys API', () => {
   let acme: FirstAdminResult;
   let globex: FirstAdminResult;
   const log = capturingLogger();
+  const backupPrefix = `scheduled-${randomBytes(4).toString('hex')}`;
 
   const admin = (): Principal => ({
     kind: 'user',
@@ -80,7 +83,11 @@ describe('secrets and keys API', () => {
     await setup.destroy();
 
     controlPlane = await createControlPlane(
-      testConfig(database.url, { WEFT_KEY_HOUSEKEEPING_SECONDS: '1' }),
+      testConfig(database.url, {
+        WEFT_KEY_HOUSEKEEPING_SECONDS: '1',
+        WEFT_BACKUP_INTERVAL_HOURS: '24',
+        WEFT_BACKUP_PREFIX: backupPrefix,
+      }),
       log.logger,
     );
     controlPlane.app.use(
@@ -242,6 +249,14 @@ describe('secrets and keys API', () => {
       await call(admin(), 'GET', `/organizations/${globex.organization.id}/audit-events`)
     ).status;
     expect(globexTrail).toBe(403);
+  });
+
+  it('takes a scheduled backup when none is recent (WEFT_BACKUP_INTERVAL_HOURS)', async () => {
+    const storage = { s3: controlPlane.dependencies.s3, bucket: 'weft', prefix: backupPrefix };
+    for (let i = 0; i < 100 && (await listBackups(storage)).length === 0; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await listBackups(storage)).toHaveLength(1);
   });
 
   it('leaves no planted plaintext in any column or log line', async () => {

@@ -14,7 +14,16 @@ export class MigrateEnv {
 export class KeysEnv extends WithKeySettings(MigrateEnv) {}
 
 /** Settings of `backup`, `restore` and `backups`: database, key-encryption key and object store. */
-export class BackupEnv extends WithBackupSettings(WithS3Settings(KeysEnv)) {}
+export class BackupEnv extends WithBackupSettings(WithS3Settings(KeysEnv)) {
+  /**
+   * Where `restore` writes: an empty database. A setting rather than an argument, so its password
+   * never shows in the process list. Defaults to DATABASE_URL (refused unless that is empty).
+   */
+  @Secret()
+  @IsOptional()
+  @IsUrlWithProtocol(['postgres:', 'postgresql:'])
+  WEFT_RESTORE_DATABASE_URL?: string;
+}
 
 /**
  * Settings of `bootstrap`: the database, the key-encryption key (the first organization gets

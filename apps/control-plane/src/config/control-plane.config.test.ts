@@ -122,6 +122,7 @@ describe('control plane configuration', () => {
       'DATABASE_URL',
       'S3_SECRET_ACCESS_KEY',
       'WEFT_KEK',
+      'WEFT_RESTORE_DATABASE_URL',
     ]);
     for (const schema of [ControlPlaneEnv, MigrateEnv, KeysEnv, BackupEnv, BootstrapEnv]) {
       expect(() => assertNoSecretDefaults(schema)).not.toThrow();

@@ -12,6 +12,7 @@ import {
 } from '@weft/server-kit';
 import type { ControlPlaneConfig, S3Settings } from '../config/control-plane.config.js';
 import { createDataSource, pendingMigrations } from '../database/data-source.js';
+import { BackupScheduler } from '../backup/index.js';
 import { openKeyEncryptionKeys } from '../keys/key-providers.js';
 import { OrgKeys } from '../keys/org-keys.js';
 import { ReencryptionJobs } from '../keys/reencryption.js';
@@ -25,6 +26,9 @@ export interface ControlPlaneDependencies {
   reencryption: ReencryptionJobs;
   close(): Promise<void>;
 }
+
+/** How often a replica checks whether a scheduled backup is due. */
+const BACKUP_CHECK_MS = 10 * 60_000;
 
 // PostgreSQL errors that retrying cannot fix: bad password, unknown database or role.
 const PERMANENT_PG_ERRORS = new Set(['28P01', '28000', '3D000', '42501']);
@@ -108,6 +112,22 @@ export async function openDependencies(
     });
   const flushTimer = setInterval(() => void flushCounts(), config.keyHousekeepingMs);
   flushTimer.unref();
+  // Scheduled backups: every replica checks, the one holding the lock backs up.
+  const backups =
+    config.backups.intervalMs > 0
+      ? new BackupScheduler({
+          databaseUrl: config.database.url,
+          s3,
+          bucket: config.s3.bucket,
+          prefix: config.backups.prefix,
+          keyProvider: kek,
+          intervalMs: Math.min(config.backups.intervalMs, BACKUP_CHECK_MS),
+          maxAgeMs: config.backups.intervalMs,
+          retentionDays: config.backups.retentionDays,
+          logger: logger.child({ component: 'backup' }),
+        })
+      : undefined;
+  backups?.start();
   return {
     dataSource,
     nats,
@@ -116,6 +136,7 @@ export async function openDependencies(
     reencryption,
     async close() {
       clearInterval(flushTimer);
+      await backups?.stop();
       await reencryption.stop();
       await flushCounts();
       s3.destroy();
