@@ -182,6 +182,20 @@ async function storeAs(backupId: string, bytes: Buffer): Promise<string> {
   return prefix;
 }
 
+/** Where this file's backups go, under the file's KEK. */
+function backupStorage() {
+  return { s3, bucket: BUCKET, prefix: runPrefix, keyProvider: kek };
+}
+
+/** Starts restoring `backupId` into a new empty database. */
+async function restoreIntoEmpty(backupId: string) {
+  const target = await emptyDatabase();
+  return {
+    target,
+    restoring: restoreBackup({ ...backupStorage(), backupId, targetDatabaseUrl: target }),
+  };
+}
+
 async function refusal(
   work: Promise<unknown>,
 ): Promise<{ code: BackupErrorCode; message: string }> {
@@ -484,13 +498,7 @@ describe('backup and restore', () => {
       await withClient(older.url, (c) =>
         c.query(`INSERT INTO organizations (name, slug) VALUES ('Old Co', 'old-co')`),
       );
-      const backup = await createBackup({
-        s3,
-        bucket: BUCKET,
-        prefix: runPrefix,
-        databaseUrl: older.url,
-        keyProvider: kek,
-      });
+      const backup = await createBackup({ ...backupStorage(), databaseUrl: older.url });
       const target = await emptyDatabase();
       const summary = await restoreBackup({
         s3,
@@ -521,24 +529,9 @@ describe('backup and restore', () => {
           `INSERT INTO schema_migrations (timestamp, name) VALUES (1799999999999, 'Future1799999999999')`,
         ),
       );
-      const backup = await createBackup({
-        s3,
-        bucket: BUCKET,
-        prefix: runPrefix,
-        databaseUrl: newer.url,
-        keyProvider: kek,
-      });
-      const target = await emptyDatabase();
-      const outcome = await refusal(
-        restoreBackup({
-          s3,
-          bucket: BUCKET,
-          prefix: runPrefix,
-          backupId: backup.backupId,
-          targetDatabaseUrl: target,
-          keyProvider: kek,
-        }),
-      );
+      const backup = await createBackup({ ...backupStorage(), databaseUrl: newer.url });
+      const { target, restoring } = await restoreIntoEmpty(backup.backupId);
+      const outcome = await refusal(restoring);
       expect(outcome.code).toBe('BACKUP_INCOMPATIBLE');
       expect(outcome.message).toContain('newer version');
       expect(await publicRelations(target)).toEqual([]);
@@ -559,13 +552,7 @@ describe('backup and restore', () => {
           `INSERT INTO probe VALUES (1, '\\x00ff10'::bytea, 'calm', '{calm,stormy}'), (2, NULL, NULL, NULL)`,
         );
       });
-      const backup = await createBackup({
-        s3,
-        bucket: BUCKET,
-        prefix: runPrefix,
-        databaseUrl: extra.url,
-        keyProvider: kek,
-      });
+      const backup = await createBackup({ ...backupStorage(), databaseUrl: extra.url });
       const header = JSON.parse(
         (await objectBytes(backup.key))
           .subarray(12, 12 + (await objectBytes(backup.key)).readUInt32BE(8))
@@ -573,17 +560,8 @@ describe('backup and restore', () => {
       ) as { tables: Array<{ name: string; copyFormat: string }> };
       expect(header.tables.find((t) => t.name === 'probe')?.copyFormat).toBe('text');
       expect(header.tables.find((t) => t.name === 'users')?.copyFormat).toBe('binary');
-      const target = await emptyDatabase();
-      const outcome = await refusal(
-        restoreBackup({
-          s3,
-          bucket: BUCKET,
-          prefix: runPrefix,
-          backupId: backup.backupId,
-          targetDatabaseUrl: target,
-          keyProvider: kek,
-        }),
-      );
+      const { target, restoring } = await restoreIntoEmpty(backup.backupId);
+      const outcome = await refusal(restoring);
       expect(outcome.code).toBe('BACKUP_INCOMPATIBLE');
       expect(outcome.message).toContain('probe');
       expect(await publicRelations(target)).toEqual([]);

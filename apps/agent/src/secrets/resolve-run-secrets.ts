@@ -28,7 +28,7 @@ export interface ResolvedRunSecret {
   readonly value: SecretValue;
 }
 
-// The vault's secret names (apps/control-plane secret-input.ts); the agent keeps its own copy.
+// The vault's secret name rule (secret-input.ts of the control plane); the agent keeps its own copy.
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 /** Pieces of a multi-line secret shorter than this are not masked on their own (too common). */
 const MIN_MASKED_LINE_LENGTH = 8;
