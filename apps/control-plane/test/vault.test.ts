@@ -358,6 +358,41 @@ describe('secrets vault over real PostgreSQL', () => {
     expect(job).toEqual({ status: 'pending', target_version: 2 });
   });
 
+  it('keeps writing while other replicas rotate: every write lands on an active version', async () => {
+    const replicas = [0, 1, 2].map(() => new SecretsVault(dataSource, testOrgKeys(dataSource)));
+    const rotators = [0, 1, 2].map(() => testOrgKeys(dataSource));
+    const values = Array.from({ length: 60 }, (_, i) => plantedSecret(`race-${i}`));
+    await Promise.all([
+      ...values.map((value, i) =>
+        replicas[i % 3]!.put(
+          orgId,
+          envId,
+          `RACE_${i}`,
+          { kind: 'credential', description: '', value },
+          user,
+        ),
+      ),
+      ...rotators.map((rotator) => rotator.rotate(orgId)),
+    ]);
+    const rows = (await dataSource.query(
+      `SELECT s.key_version, k.state FROM secrets s
+       JOIN org_data_keys k ON k.org_id = s.org_id AND k.version = s.key_version
+       WHERE s.name LIKE 'RACE_%'`,
+    )) as Array<{ key_version: number; state: string }>;
+    expect(rows).toHaveLength(60);
+    expect(rows.every((r) => r.state === 'active')).toBe(true);
+    const resolved = await replicas[0]!.resolveForRun({
+      orgId,
+      environmentId: envId,
+      runId: randomUUID(),
+      actor: agent,
+      names: values.map((_, i) => `RACE_${i}`),
+    });
+    expect(resolved.map((r) => ('value' in r ? r.value : undefined)).sort()).toEqual(
+      [...values].sort(),
+    );
+  });
+
   it('re-wraps every data key under a new KEK; the old KEK is then not needed', async () => {
     const oldKek = testKeyEncryptionKeys();
     const newKekText = generateLocalKek();

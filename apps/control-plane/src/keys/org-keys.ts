@@ -104,14 +104,7 @@ export class OrgKeys {
   /** Creates the organization's first data key in a transaction of its own, if it has none. */
   async ensureFirstKey(orgId: string): Promise<void> {
     await this.db.transaction(async (tx) => {
-      const [org] = await selectRows<{ id: string }>(
-        tx,
-        `SELECT id FROM organizations WHERE id = $1 FOR UPDATE`,
-        [orgId],
-      );
-      if (org === undefined) {
-        throw new KeyManagementError('ORGANIZATION_NOT_FOUND', 'No such organization');
-      }
+      await this.#lockOrganization(tx, orgId);
       await this.createFirstKey(tx, orgId);
     });
   }
@@ -126,34 +119,51 @@ export class OrgKeys {
     plaintext: string | Buffer,
   ): Promise<{ ciphertext: string; keyVersion: number }> {
     const lockCurrent = () =>
-      selectRows<{ version: number }>(
+      selectRows<Omit<KeyRow, 'encryptions'>>(
         tx,
-        `SELECT version FROM org_data_keys WHERE org_id = $1 AND state = 'active'
-         ORDER BY version DESC LIMIT 1 FOR SHARE`,
+        `SELECT version, provider, kek_id, wrapped_key FROM org_data_keys
+         WHERE org_id = $1 AND state = 'active' ORDER BY version DESC LIMIT 1 FOR SHARE`,
         [binding.orgId],
       );
     let [current] = await lockCurrent();
     if (current === undefined) {
-      // An organization created before keys existed (an upgraded installation) gets its key now.
-      await this.ensureFirstKey(binding.orgId);
+      // An organization created before keys existed (an upgraded installation) gets its key now,
+      // in this transaction (a second connection could deadlock a busy pool).
+      await this.#lockOrganization(tx, binding.orgId);
+      await this.createFirstKey(tx, binding.orgId);
       [current] = await lockCurrent();
     }
     if (current === undefined) {
       throw new KeyManagementError('NO_DATA_KEY', 'The organization has no data key');
     }
-    let keyring = await this.#keyring(binding.orgId);
-    if (keyring.currentVersion !== current.version) keyring = await this.#reload(binding.orgId);
-    if (keyring.currentVersion !== current.version) {
-      throw new Error(`data key version ${current.version} is not loadable`);
+    // A rotation committing between the lock and the load makes the loaded keyring newer than
+    // the locked version: lock the newer one too and use it (a few rounds at most). The cached
+    // keyring must hold exactly the locked row's key: a re-wrap, or a key cached from a
+    // transaction that then rolled back, makes it reload.
+    for (let round = 0; round < 3; round += 1) {
+      let keyring = await this.#keyring(binding.orgId, tx);
+      if (!holdsKey(keyring, current)) keyring = await this.#reload(binding.orgId, tx);
+      if (holdsKey(keyring, current)) {
+        const ciphertext = await keyring.encrypt(plaintext, binding);
+        if (keyring.needsRotation) this.#rotateInBackground(binding.orgId);
+        return { ciphertext, keyVersion: current.version };
+      }
+      const [newer] = await lockCurrent();
+      if (newer !== undefined) current = newer;
     }
-    const ciphertext = await keyring.encrypt(plaintext, binding);
-    if (keyring.needsRotation) this.#rotateInBackground(binding.orgId);
-    return { ciphertext, keyVersion: current.version };
+    throw new Error(`data key version ${current.version} of the organization cannot be loaded`);
   }
 
-  /** Decrypts a ciphertext of any active version of the binding's organization. */
-  async decrypt(binding: FieldBinding, ciphertext: string): Promise<Buffer> {
-    const keyring = await this.#keyring(binding.orgId);
+  /**
+   * Decrypts a ciphertext of any active version of the binding's organization. Inside a
+   * transaction, pass it as `db`: key rows are then read on its connection.
+   */
+  async decrypt(
+    binding: FieldBinding,
+    ciphertext: string,
+    db: Queryable = this.db,
+  ): Promise<Buffer> {
+    const keyring = await this.#keyring(binding.orgId, db);
     try {
       return await keyring.decrypt(ciphertext, binding);
     } catch (error) {
@@ -168,7 +178,7 @@ export class OrgKeys {
         keyring.versions.includes(keyVersionOf(ciphertext))
       )
         throw error;
-      return (await this.#reload(binding.orgId)).decrypt(ciphertext, binding);
+      return (await this.#reload(binding.orgId, db)).decrypt(ciphertext, binding);
     }
   }
 
@@ -179,14 +189,7 @@ export class OrgKeys {
    */
   async rotate(orgId: string): Promise<{ version: number; jobId: string }> {
     const result = await this.db.transaction(async (tx) => {
-      const [org] = await selectRows<{ id: string }>(
-        tx,
-        `SELECT id FROM organizations WHERE id = $1 FOR UPDATE`,
-        [orgId],
-      );
-      if (org === undefined) {
-        throw new KeyManagementError('ORGANIZATION_NOT_FOUND', 'No such organization');
-      }
+      await this.#lockOrganization(tx, orgId);
       // Only versions below the current one are ever retired, so the newest active version is
       // the newest of all and the next number has never been used.
       const keyring = this.#newKeyring(orgId, await this.#activeVersions(tx, orgId));
@@ -351,16 +354,19 @@ export class OrgKeys {
     return old.map((row) => row.version);
   }
 
-  async #keyring(orgId: string): Promise<Keyring> {
-    return this.#keyrings.get(orgId) ?? this.#reload(orgId);
+  async #keyring(orgId: string, db: Queryable): Promise<Keyring> {
+    return this.#keyrings.get(orgId) ?? this.#reload(orgId, db);
   }
 
-  /** Loads the organization's active versions from the database (single-flight). */
-  #reload(orgId: string): Promise<Keyring> {
+  /**
+   * Loads the organization's active versions (single-flight), through `db`: the caller's
+   * transaction when it has one, so a caller never needs a second pooled connection.
+   */
+  #reload(orgId: string, db: Queryable): Promise<Keyring> {
     const pending = this.#loading.get(orgId);
     if (pending) return pending;
     const load = (async () => {
-      const versions = await this.#activeVersions(this.db, orgId);
+      const versions = await this.#activeVersions(db, orgId);
       const previous = this.#keyrings.get(orgId);
       if (previous !== undefined) this.#keepUnflushed(orgId, previous);
       const keyring = this.#newKeyring(orgId, versions);
@@ -369,6 +375,17 @@ export class OrgKeys {
     })().finally(() => this.#loading.delete(orgId));
     this.#loading.set(orgId, load);
     return load;
+  }
+
+  async #lockOrganization(tx: Queryable, orgId: string): Promise<void> {
+    const [org] = await selectRows<{ id: string }>(
+      tx,
+      `SELECT id FROM organizations WHERE id = $1 FOR UPDATE`,
+      [orgId],
+    );
+    if (org === undefined) {
+      throw new KeyManagementError('ORGANIZATION_NOT_FOUND', 'No such organization');
+    }
   }
 
   async #activeVersions(db: Queryable, orgId: string): Promise<StoredDataKey[]> {
@@ -427,5 +444,20 @@ export class OrgKeys {
         this.#options.logger.error('automatic data key rotation failed', { orgId, err: error }),
       )
       .finally(() => this.#rotating.delete(orgId));
+  }
+}
+
+/** True when `keyring` encrypts with exactly the key of the locked `row`. */
+function holdsKey(keyring: Keyring, row: Omit<KeyRow, 'encryptions'>): boolean {
+  if (keyring.currentVersion !== row.version) return false;
+  try {
+    // Refuses a different wrap for a known version; a no-op for the same one.
+    keyring.addVersion({
+      version: row.version,
+      wrapped: { provider: row.provider, kekId: row.kek_id, blob: row.wrapped_key },
+    });
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -235,7 +235,7 @@ export class ReencryptionJobs {
       const binding = bindingFor(column, orgId, row.id);
       let plaintext: Buffer;
       try {
-        plaintext = await this.keys.decrypt(binding, row.ciphertext);
+        plaintext = await this.keys.decrypt(binding, row.ciphertext, tx);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         throw new Error(`${column.recordType} ${row.id}: ${reason}`);
