@@ -246,13 +246,14 @@ async function createWeftDatabase(superuserUrl, password) {
       .filter(Boolean))
       await client.query(statement);
     const { rows } = await client.query(
-      'SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = $1',
-      ['weft'],
+      `SELECT rolname, rolsuper, rolbypassrls, pg_has_role('weft', rolname, 'MEMBER') AS granted
+       FROM pg_roles WHERE rolname IN ('weft', 'weft_tenant') ORDER BY rolname`,
     );
     assert(
-      rows[0]?.rolsuper === false && rows[0]?.rolbypassrls === false,
-      'weft is a superuser or bypasses RLS',
+      rows.length === 2 && rows.every((r) => r.rolsuper === false && r.rolbypassrls === false),
+      'weft or weft_tenant is missing, a superuser, or bypasses RLS',
     );
+    assert(rows[1].granted === true, 'weft cannot act as weft_tenant (row-level security role)');
   } finally {
     await client.end();
   }

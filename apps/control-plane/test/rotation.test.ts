@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import { createTestDatabase, runService, type ServiceExit, type TestDatabase } from '@weft/testing';
 import { bootstrapFirstAdmin } from '../src/bootstrap/first-admin.js';
 import { createDataSource } from '../src/database/data-source.js';
+import { asOrgId, type OrgId } from '../src/database/tenant.js';
 import { bindingFor, encryptedColumn } from '../src/keys/encrypted-columns.js';
 import type { OrgKeys } from '../src/keys/org-keys.js';
 import { SecretsVault } from '../src/vault/secrets-vault.js';
@@ -26,7 +27,7 @@ describe('data key rotation with a re-encryption job that is killed halfway', ()
   let database: TestDatabase;
   let dataSource: DataSource;
   let keys: OrgKeys;
-  let orgId: string;
+  let orgId: OrgId;
   let envId: string;
   const values = new Map<string, string>();
 
@@ -42,7 +43,7 @@ describe('data key rotation with a re-encryption job that is killed halfway', ()
       adminFirstName: 'Rosa',
       adminLastName: 'Admin',
     });
-    orgId = result.organization.id;
+    orgId = asOrgId(result.organization.id);
     envId = result.environments[0]!.id;
     // 10,000 stored secrets under version 1, written in one transaction.
     await dataSource.transaction(async (tx) => {

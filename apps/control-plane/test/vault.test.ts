@@ -4,6 +4,7 @@ import { generateLocalKek, type KeyContext, type WrappedDataKey } from '@weft/cr
 import { createTestDatabase, type TestDatabase } from '@weft/testing';
 import { bootstrapFirstAdmin } from '../src/bootstrap/first-admin.js';
 import { createDataSource } from '../src/database/data-source.js';
+import { asOrgId, type OrgId } from '../src/database/tenant.js';
 import { KeyEncryptionKeys } from '../src/keys/key-providers.js';
 import type { OrgKeys } from '../src/keys/org-keys.js';
 import { VaultError } from '../src/vault/secret-input.js';
@@ -47,10 +48,10 @@ describe('secrets vault over real PostgreSQL', () => {
   let dataSource: DataSource;
   let keys: OrgKeys;
   let vault: SecretsVault;
-  let orgId: string;
+  let orgId: OrgId;
   let envId: string;
   let prodId: string;
-  let otherOrgId: string;
+  let otherOrgId: OrgId;
   let otherEnvId: string;
   let user: { type: 'user'; id: string };
   const log = capturingLogger();
@@ -68,7 +69,7 @@ describe('secrets vault over real PostgreSQL', () => {
       adminFirstName: 'Ada',
       adminLastName: 'Admin',
     });
-    orgId = acme.organization.id;
+    orgId = asOrgId(acme.organization.id);
     user = { type: 'user', id: acme.admin.id };
     envId = acme.environments.find((e) => e.name === 'development')!.id;
     prodId = acme.environments.find((e) => e.name === 'production')!.id;
@@ -79,7 +80,7 @@ describe('secrets vault over real PostgreSQL', () => {
       adminFirstName: 'Gus',
       adminLastName: 'Admin',
     });
-    otherOrgId = globex.organization.id;
+    otherOrgId = asOrgId(globex.organization.id);
     otherEnvId = globex.environments[0]!.id;
   });
   afterAll(async () => {

@@ -1,10 +1,11 @@
 import { UnauthorizedException, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { AuthenticatedRequest } from '@weft/server-kit';
 import type { AuditActor } from '../audit/audit-trail.js';
+import { asOrgId, type OrgId } from '../database/tenant.js';
 
 /** The organization a request acts in and who acts, as authentication established them. */
 export interface RequestActor {
-  orgId: string;
+  orgId: OrgId;
   actor: AuditActor;
 }
 
@@ -25,5 +26,5 @@ export const Actor = createParamDecorator((_: unknown, context: ExecutionContext
       message: 'authentication required',
     });
   }
-  return { orgId: principal.orgId, actor: { type: principal.kind, id: principal.id } };
+  return { orgId: asOrgId(principal.orgId), actor: { type: principal.kind, id: principal.id } };
 });

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { recordAudit, type AuditActor, type AuditRecord } from '../audit/audit-trail.js';
-import { changeRows, selectRows, type Queryable } from '../database/sql.js';
+import { changeRows, selectRows } from '../database/sql.js';
+import { inTenant, type OrgId, type TenantTransaction } from '../database/tenant.js';
 import { bindingFor, encryptedColumn } from '../keys/encrypted-columns.js';
 import type { OrgKeys } from '../keys/org-keys.js';
 import {
@@ -36,7 +37,7 @@ export type ResolvedSecret =
   | { name: string; kind: SecretKind; reference: string };
 
 export interface RunSecretRequest {
-  orgId: string;
+  orgId: OrgId;
   environmentId: string;
   runId: string;
   /** Who asks: the agent executing the run (or the user, for a design-time test). */
@@ -76,39 +77,43 @@ export class SecretsVault {
     private readonly keys: OrgKeys,
   ) {}
 
-  async list(orgId: string, environmentId: string): Promise<SecretMetadata[]> {
-    await this.#assertEnvironment(this.db, orgId, environmentId);
-    const rows = await selectRows<SecretRow>(
-      this.db,
-      `SELECT ${COLUMNS} FROM secrets WHERE org_id = $1 AND environment_id = $2 ORDER BY name`,
-      [orgId, environmentId],
-    );
-    return rows.map(toMetadata);
+  async list(orgId: OrgId, environmentId: string): Promise<SecretMetadata[]> {
+    return inTenant(this.db, orgId, async (tx) => {
+      await this.#assertEnvironment(tx, environmentId);
+      const rows = await selectRows<SecretRow>(
+        tx,
+        `SELECT ${COLUMNS} FROM secrets WHERE org_id = $1 AND environment_id = $2 ORDER BY name`,
+        [orgId, environmentId],
+      );
+      return rows.map(toMetadata);
+    });
   }
 
-  async describe(orgId: string, environmentId: string, name: string): Promise<SecretMetadata> {
+  async describe(orgId: OrgId, environmentId: string, name: string): Promise<SecretMetadata> {
     assertSecretName(name);
-    await this.#assertEnvironment(this.db, orgId, environmentId);
-    const [row] = await selectRows<SecretRow>(
-      this.db,
-      `SELECT ${COLUMNS} FROM secrets WHERE org_id = $1 AND environment_id = $2 AND name = $3`,
-      [orgId, environmentId, name],
-    );
-    if (row === undefined) throw notFound([name]);
-    return toMetadata(row);
+    return inTenant(this.db, orgId, async (tx) => {
+      await this.#assertEnvironment(tx, environmentId);
+      const [row] = await selectRows<SecretRow>(
+        tx,
+        `SELECT ${COLUMNS} FROM secrets WHERE org_id = $1 AND environment_id = $2 AND name = $3`,
+        [orgId, environmentId, name],
+      );
+      if (row === undefined) throw notFound([name]);
+      return toMetadata(row);
+    });
   }
 
   /** Creates or replaces a secret (a new revision); audited as `secret.write`. */
   async put(
-    orgId: string,
+    orgId: OrgId,
     environmentId: string,
     name: string,
     write: SecretWrite,
     actor: AuditActor,
   ): Promise<SecretMetadata> {
     assertSecretName(name);
-    return this.db.transaction(async (tx) => {
-      await this.#assertEnvironment(tx, orgId, environmentId);
+    return inTenant(this.db, orgId, async (tx) => {
+      await this.#assertEnvironment(tx, environmentId);
       // Two writers of one new name would otherwise both insert.
       await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
         `weft.secret:${environmentId}:${name}`,
@@ -170,14 +175,14 @@ export class SecretsVault {
   }
 
   async remove(
-    orgId: string,
+    orgId: OrgId,
     environmentId: string,
     name: string,
     actor: AuditActor,
   ): Promise<void> {
     assertSecretName(name);
-    await this.db.transaction(async (tx) => {
-      await this.#assertEnvironment(tx, orgId, environmentId);
+    await inTenant(this.db, orgId, async (tx) => {
+      await this.#assertEnvironment(tx, environmentId);
       const {
         rows: [row],
       } = await changeRows<SecretRow>(
@@ -203,51 +208,61 @@ export class SecretsVault {
   async resolveForRun(request: RunSecretRequest): Promise<ResolvedSecret[]> {
     const { orgId, environmentId, runId, actor } = request;
     request.names?.forEach((name) => assertSecretName(name));
-    await this.#assertEnvironment(this.db, orgId, environmentId);
-    const rows = await selectRows<SecretRow>(
-      this.db,
-      `SELECT ${COLUMNS} FROM secrets WHERE org_id = $1 AND environment_id = $2
-         AND ($3::text[] IS NULL OR name = ANY($3::text[]))
-       ORDER BY name`,
-      [orgId, environmentId, request.names ? [...request.names] : null],
-    );
-    if (request.names) {
-      const found = new Set(rows.map((r) => r.name));
-      const missing = request.names.filter((name) => !found.has(name));
-      if (missing.length > 0) throw notFound(missing);
-    }
-    const resolved: ResolvedSecret[] = [];
-    const audit: AuditRecord[] = [];
-    for (const row of rows) {
-      const metadata = toMetadata(row);
-      const details = { runId, source: metadata.source, keyVersion: row.key_version };
-      if (row.value_ciphertext === null) {
-        resolved.push({ name: row.name, kind: row.kind, reference: row.reference! });
-        audit.push(this.#audit(orgId, environmentId, actor, 'secret.resolve', metadata, details));
-        continue;
+    type Outcome = { resolved: ResolvedSecret[] } | { failed: AuditRecord; name: string };
+    const outcome = await inTenant(this.db, orgId, async (tx): Promise<Outcome> => {
+      await this.#assertEnvironment(tx, environmentId);
+      const rows = await selectRows<SecretRow>(
+        tx,
+        `SELECT ${COLUMNS} FROM secrets WHERE org_id = $1 AND environment_id = $2
+           AND ($3::text[] IS NULL OR name = ANY($3::text[]))
+         ORDER BY name`,
+        [orgId, environmentId, request.names ? [...request.names] : null],
+      );
+      if (request.names) {
+        const found = new Set(rows.map((r) => r.name));
+        const missing = request.names.filter((name) => !found.has(name));
+        if (missing.length > 0) throw notFound(missing);
       }
-      let plaintext: Buffer;
-      try {
-        plaintext = await this.keys.decrypt(
-          bindingFor(VALUE_COLUMN, orgId, row.id),
-          row.value_ciphertext,
+      const resolved: ResolvedSecret[] = [];
+      const audit: AuditRecord[] = [];
+      for (const row of rows) {
+        const metadata = toMetadata(row);
+        const details = { runId, source: metadata.source, keyVersion: row.key_version };
+        const record = this.#audit(
+          orgId,
+          environmentId,
+          actor,
+          'secret.resolve',
+          metadata,
+          details,
         );
-      } catch {
-        // The failure is itself worth an audit record; the cause stays out of the response.
-        await recordAudit(this.db, [
-          {
-            ...this.#audit(orgId, environmentId, actor, 'secret.resolve', metadata, details),
-            outcome: 'failed',
-          },
-        ]);
-        throw new VaultError('SECRET_UNREADABLE', `secret "${row.name}" could not be decrypted`);
+        if (row.value_ciphertext === null) {
+          resolved.push({ name: row.name, kind: row.kind, reference: row.reference! });
+          audit.push(record);
+          continue;
+        }
+        let plaintext: Buffer;
+        try {
+          plaintext = await this.keys.decrypt(
+            bindingFor(VALUE_COLUMN, orgId, row.id),
+            row.value_ciphertext,
+            tx,
+          );
+        } catch {
+          return { failed: { ...record, outcome: 'failed' as const }, name: row.name };
+        }
+        resolved.push({ name: row.name, kind: row.kind, value: plaintext.toString('utf8') });
+        plaintext.fill(0);
+        audit.push(record);
       }
-      resolved.push({ name: row.name, kind: row.kind, value: plaintext.toString('utf8') });
-      plaintext.fill(0);
-      audit.push(this.#audit(orgId, environmentId, actor, 'secret.resolve', metadata, details));
-    }
-    await recordAudit(this.db, audit);
-    return resolved;
+      // Committed with this transaction, before any value leaves this method.
+      await recordAudit(tx, audit);
+      return { resolved };
+    });
+    if ('resolved' in outcome) return outcome.resolved;
+    // The failure is itself worth an audit record; the cause stays out of the response.
+    await inTenant(this.db, orgId, (tx) => recordAudit(tx, [outcome.failed]));
+    throw new VaultError('SECRET_UNREADABLE', `secret "${outcome.name}" could not be decrypted`);
   }
 
   #audit(
@@ -269,13 +284,13 @@ export class SecretsVault {
     };
   }
 
-  async #assertEnvironment(db: Queryable, orgId: string, environmentId: string): Promise<void> {
+  async #assertEnvironment(tx: TenantTransaction, environmentId: string): Promise<void> {
     const [environment] = !UUID.test(environmentId)
       ? []
       : await selectRows<{ id: string }>(
-          db,
+          tx,
           `SELECT id FROM environments WHERE id = $1 AND org_id = $2`,
-          [environmentId, orgId],
+          [environmentId, tx.orgId],
         );
     if (environment === undefined) {
       throw new VaultError('ENVIRONMENT_NOT_FOUND', 'No such environment in this organization');

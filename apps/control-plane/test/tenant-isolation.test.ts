@@ -1,0 +1,160 @@
+import type { DataSource } from 'typeorm';
+import { createTestDatabase, type TestDatabase } from '@weft/testing';
+import { bootstrapFirstAdmin } from '../src/bootstrap/first-admin.js';
+import { createDataSource } from '../src/database/data-source.js';
+import { TENANT_TABLES } from '../src/database/migrations/1764200000000-tenant-isolation.js';
+import { asOrgId, inTenant, type OrgId } from '../src/database/tenant.js';
+import { SecretsVault } from '../src/vault/secrets-vault.js';
+import { testOrgKeys } from './support.js';
+
+/** Tables that are not one organization's (and why). */
+const SHARED_TABLES = {
+  users: 'people belong to several organizations; a request sees the members of its own',
+  schema_migrations: 'the schema version, not tenant data',
+};
+
+async function pgError(work: Promise<unknown>): Promise<{ code?: string }> {
+  try {
+    await work;
+  } catch (error) {
+    return error as { code?: string };
+  }
+  throw new Error('expected the statement to be refused');
+}
+
+describe('row-level security between organizations', () => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
+  let a: OrgId;
+  let b: OrgId;
+  let bEnvironment: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataSource = createDataSource({ url: database.url, poolSize: 4 });
+    await dataSource.initialize();
+    const keys = testOrgKeys(dataSource);
+    const vault = new SecretsVault(dataSource, keys);
+    const orgs: OrgId[] = [];
+    for (const slug of ['alpha', 'bravo']) {
+      const result = await bootstrapFirstAdmin(dataSource, keys, {
+        organizationName: slug,
+        organizationSlug: slug,
+        adminEmail: `admin@${slug}.example`,
+        adminFirstName: 'A',
+        adminLastName: 'B',
+      });
+      const orgId = asOrgId(result.organization.id);
+      orgs.push(orgId);
+      for (const environment of result.environments) {
+        await vault.put(
+          orgId,
+          environment.id,
+          'TOKEN',
+          { kind: 'credential', description: slug, value: `${slug}-token` },
+          { type: 'user', id: result.admin.id },
+        );
+      }
+      if (slug === 'bravo') bEnvironment = result.environments[0]!.id;
+      await keys.rotate(orgId);
+    }
+    [a, b] = orgs as [OrgId, OrgId];
+  });
+  afterAll(async () => {
+    await dataSource.destroy();
+    await database.drop();
+  });
+
+  it('protects every table that has an organization column, or says why not', async () => {
+    const withOrg = (await dataSource.query(
+      `SELECT DISTINCT table_name FROM information_schema.columns
+       WHERE table_schema = 'public' AND column_name = 'org_id' ORDER BY table_name`,
+    )) as Array<{ table_name: string }>;
+    const tenantTables = TENANT_TABLES.map((t) => t.table);
+    for (const { table_name: table } of withOrg) expect(tenantTables).toContain(table);
+    const all = (await dataSource.query(
+      `SELECT c.relname AS table, c.relrowsecurity AS rls,
+              (SELECT count(*)::int FROM pg_policy p WHERE p.polrelid = c.oid) AS policies
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY 1`,
+    )) as Array<{ table: string; rls: boolean; policies: number }>;
+    for (const table of all) {
+      if (table.table in SHARED_TABLES && table.table !== 'users') continue;
+      expect({ table: table.table, rls: table.rls, policies: table.policies > 0 }).toEqual({
+        table: table.table,
+        rls: true,
+        policies: true,
+      });
+    }
+  });
+
+  it("shows org A none of org B's rows in any table, even with no filter at all", async () => {
+    for (const { table, orgColumn } of TENANT_TABLES) {
+      const [owned] = (await dataSource.query(
+        `SELECT count(*)::int AS n FROM ${table} WHERE ${orgColumn} = $1`,
+        [a],
+      )) as Array<{ n: number }>;
+      const [others] = (await dataSource.query(
+        `SELECT count(*)::int AS n FROM ${table} WHERE ${orgColumn} = $1`,
+        [b],
+      )) as Array<{ n: number }>;
+      expect({ table, others: others!.n > 0 }).toEqual({ table, others: true });
+      const seen = await inTenant(dataSource, a, async (tx) => {
+        const [all] = (await tx.query(`SELECT count(*)::int AS n FROM ${table}`)) as Array<{
+          n: number;
+        }>;
+        const [theirs] = (await tx.query(
+          `SELECT count(*)::int AS n FROM ${table} WHERE ${orgColumn} = $1`,
+          [b],
+        )) as Array<{ n: number }>;
+        return { table, all: all!.n, theirs: theirs!.n };
+      });
+      expect(seen).toEqual({ table, all: owned!.n, theirs: 0 });
+    }
+    const people = await inTenant(dataSource, a, (tx) =>
+      tx.query(`SELECT email FROM users ORDER BY email`),
+    );
+    expect(people).toEqual([{ email: 'admin@alpha.example' }]);
+  });
+
+  it("refuses to write org B's rows from org A, and changes only A's with no filter", async () => {
+    const insert = pgError(
+      inTenant(dataSource, a, (tx) =>
+        tx.query(
+          `INSERT INTO secrets (org_id, environment_id, name, kind, reference)
+           VALUES ($1, $2, 'SMUGGLED', 'variable', 'env:X')`,
+          [b, bEnvironment],
+        ),
+      ),
+    );
+    expect((await insert).code).toBe('42501');
+    const updated = await inTenant(dataSource, a, (tx) =>
+      tx.query(`UPDATE secrets SET description = 'touched'`),
+    );
+    expect((updated as [unknown[], number])[1]).toBe(3);
+    const [untouched] = (await dataSource.query(
+      `SELECT count(*)::int AS n FROM secrets WHERE org_id = $1 AND description = 'touched'`,
+      [b],
+    )) as Array<{ n: number }>;
+    expect(untouched!.n).toBe(0);
+  });
+
+  it('keeps the audit trail append-only for requests', async () => {
+    for (const statement of [
+      `UPDATE audit_events SET outcome = 'failed'`,
+      `DELETE FROM audit_events`,
+    ]) {
+      expect((await pgError(inTenant(dataSource, a, (tx) => tx.query(statement)))).code).toBe(
+        '42501',
+      );
+    }
+  });
+
+  it('shows nothing to a tenant transaction without an organization', async () => {
+    const rows = await dataSource.transaction(async (tx) => {
+      await tx.query(`SET LOCAL ROLE weft_tenant`);
+      return tx.query(`SELECT count(*)::int AS n FROM secrets`);
+    });
+    expect(rows).toEqual([{ n: 0 }]);
+  });
+});
