@@ -61,12 +61,12 @@ describe('control plane over real PostgreSQL, NATS and S3', () => {
     const doc = (await res.json()) as { info: { title: string }; paths: Record<string, unknown> };
     expect(doc.info.title).toBe('Weft control plane');
     expect(Object.keys(doc.paths).sort()).toEqual([
-      '/environments/{environmentId}/secrets',
-      '/environments/{environmentId}/secrets/{name}',
+      '/api/v1/environments/{environmentId}/secrets',
+      '/api/v1/environments/{environmentId}/secrets/{name}',
+      '/api/v1/organizations/{orgId}/audit-events',
+      '/api/v1/organizations/{orgId}/keys',
+      '/api/v1/organizations/{orgId}/keys/rotate',
       '/health',
-      '/organizations/{orgId}/audit-events',
-      '/organizations/{orgId}/keys',
-      '/organizations/{orgId}/keys/rotate',
       '/ready',
     ]);
   });
@@ -74,28 +74,28 @@ describe('control plane over real PostgreSQL, NATS and S3', () => {
   // A change to who can reach an endpoint shows up here, in review, as a permission change.
   it('declares a catalogue action on every endpoint', () => {
     expect(listEndpoints(controlPlane.app).map((e) => `${e.route} → ${e.action}`)).toEqual([
-      'DELETE /environments/:environmentId/secrets/:name → secret.write',
+      'DELETE /api/v1/environments/:environmentId/secrets/:name → secret.write',
       'GET /api/docs → system.docs',
-      'GET /environments/:environmentId/secrets → secret.list',
-      'GET /environments/:environmentId/secrets/:name → secret.list',
+      'GET /api/v1/environments/:environmentId/secrets → secret.list',
+      'GET /api/v1/environments/:environmentId/secrets/:name → secret.list',
+      'GET /api/v1/organizations/:orgId/audit-events → audit.read',
+      'GET /api/v1/organizations/:orgId/keys → organization.manage',
       'GET /health → system.health',
-      'GET /organizations/:orgId/audit-events → audit.read',
-      'GET /organizations/:orgId/keys → organization.manage',
       'GET /ready → system.ready',
-      'POST /organizations/:orgId/keys/rotate → organization.manage',
-      'PUT /environments/:environmentId/secrets/:name → secret.write',
+      'POST /api/v1/organizations/:orgId/keys/rotate → organization.manage',
+      'PUT /api/v1/environments/:environmentId/secrets/:name → secret.write',
     ]);
   });
 
   // Until a caller is authenticated (the identity issue adds sessions), nothing but the public
   // endpoints answers: deny by default.
   it.each([
-    ['GET', '/environments/00000000-0000-4000-8000-000000000001/secrets'],
-    ['PUT', '/environments/00000000-0000-4000-8000-000000000001/secrets/API_KEY'],
-    ['DELETE', '/environments/00000000-0000-4000-8000-000000000001/secrets/API_KEY'],
-    ['GET', '/organizations/00000000-0000-4000-8000-000000000001/keys'],
-    ['GET', '/organizations/00000000-0000-4000-8000-000000000001/audit-events'],
-    ['POST', '/organizations/00000000-0000-4000-8000-000000000001/keys/rotate'],
+    ['GET', '/api/v1/environments/00000000-0000-4000-8000-000000000001/secrets'],
+    ['PUT', '/api/v1/environments/00000000-0000-4000-8000-000000000001/secrets/API_KEY'],
+    ['DELETE', '/api/v1/environments/00000000-0000-4000-8000-000000000001/secrets/API_KEY'],
+    ['GET', '/api/v1/organizations/00000000-0000-4000-8000-000000000001/keys'],
+    ['GET', '/api/v1/organizations/00000000-0000-4000-8000-000000000001/audit-events'],
+    ['POST', '/api/v1/organizations/00000000-0000-4000-8000-000000000001/keys/rotate'],
   ])('refuses an unauthenticated %s %s with 401', async (method, path) => {
     const res = await fetch(`${url}${path}`, {
       method,

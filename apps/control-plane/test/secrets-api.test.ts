@@ -111,22 +111,22 @@ describe('secrets and keys API', () => {
 
   it('stores a value and never returns it', async () => {
     const value = plantedSecret('http');
-    const put = await call(admin(), 'PUT', `/environments/${dev()}/secrets/CRM_TOKEN`, {
+    const put = await call(admin(), 'PUT', `/api/v1/environments/${dev()}/secrets/CRM_TOKEN`, {
       kind: 'credential',
       description: 'CRM',
       value,
     });
     expect(put.status).toBe(200);
     expect(put.json).toMatchObject({ name: 'CRM_TOKEN', display: '********', revision: 1 });
-    const list = await call(admin(), 'GET', `/environments/${dev()}/secrets`);
-    const one = await call(admin(), 'GET', `/environments/${dev()}/secrets/CRM_TOKEN`);
+    const list = await call(admin(), 'GET', `/api/v1/environments/${dev()}/secrets`);
+    const one = await call(admin(), 'GET', `/api/v1/environments/${dev()}/secrets/CRM_TOKEN`);
     expect(list.status).toBe(200);
     expect(one.status).toBe(200);
     for (const response of [put, list, one]) expect(response.text).not.toContain(value);
   });
 
   it('answers bad input with 400 and a code naming the field, unknown names with 404', async () => {
-    const bad = await call(admin(), 'PUT', `/environments/${dev()}/secrets/CRM_TOKEN`, {
+    const bad = await call(admin(), 'PUT', `/api/v1/environments/${dev()}/secrets/CRM_TOKEN`, {
       reference: 'http://example.com',
     });
     expect(bad.status).toBe(400);
@@ -137,18 +137,25 @@ describe('secrets and keys API', () => {
         details: { field: 'reference' },
       },
     });
-    const badName = await call(admin(), 'PUT', `/environments/${dev()}/secrets/has%20space`, {
-      value: 'x',
-    });
+    const badName = await call(
+      admin(),
+      'PUT',
+      `/api/v1/environments/${dev()}/secrets/has%20space`,
+      {
+        value: 'x',
+      },
+    );
     expect(badName.status).toBe(400);
-    const missing = await call(admin(), 'DELETE', `/environments/${dev()}/secrets/NOPE`);
+    const missing = await call(admin(), 'DELETE', `/api/v1/environments/${dev()}/secrets/NOPE`);
     expect(missing.status).toBe(404);
     expect((missing.json as { error: { code: string } }).error.code).toBe('SECRET_NOT_FOUND');
   });
 
   it('lets Read list but not write; deletes with Write', async () => {
-    expect((await call(readOnly(), 'GET', `/environments/${dev()}/secrets`)).status).toBe(200);
-    const denied = await call(readOnly(), 'PUT', `/environments/${dev()}/secrets/X`, {
+    expect((await call(readOnly(), 'GET', `/api/v1/environments/${dev()}/secrets`)).status).toBe(
+      200,
+    );
+    const denied = await call(readOnly(), 'PUT', `/api/v1/environments/${dev()}/secrets/X`, {
       value: 'x',
     });
     expect(denied.status).toBe(403);
@@ -156,25 +163,29 @@ describe('secrets and keys API', () => {
       error: { code: 'FORBIDDEN', message: 'not allowed: secret.write' },
     });
     expect(
-      (await call(readOnly(), 'POST', `/organizations/${acme.organization.id}/keys/rotate`)).status,
+      (await call(readOnly(), 'POST', `/api/v1/organizations/${acme.organization.id}/keys/rotate`))
+        .status,
     ).toBe(403);
-    await call(admin(), 'PUT', `/environments/${dev()}/secrets/TEMP`, { value: 'x' });
-    expect((await call(admin(), 'DELETE', `/environments/${dev()}/secrets/TEMP`)).status).toBe(204);
+    await call(admin(), 'PUT', `/api/v1/environments/${dev()}/secrets/TEMP`, { value: 'x' });
+    expect(
+      (await call(admin(), 'DELETE', `/api/v1/environments/${dev()}/secrets/TEMP`)).status,
+    ).toBe(204);
   });
 
   it("refuses another organization's environment and keys, even to an admin", async () => {
     const theirs = globex.environments[0]!.id;
-    expect((await call(admin(), 'GET', `/environments/${theirs}/secrets`)).status).toBe(403);
+    expect((await call(admin(), 'GET', `/api/v1/environments/${theirs}/secrets`)).status).toBe(403);
     expect(
-      (await call(admin(), 'PUT', `/environments/${theirs}/secrets/X`, { value: 'x' })).status,
+      (await call(admin(), 'PUT', `/api/v1/environments/${theirs}/secrets/X`, { value: 'x' }))
+        .status,
     ).toBe(403);
     expect(
-      (await call(admin(), 'GET', `/organizations/${globex.organization.id}/keys`)).status,
+      (await call(admin(), 'GET', `/api/v1/organizations/${globex.organization.id}/keys`)).status,
     ).toBe(403);
   });
 
   it('rotates on request; the background job re-encrypts and retires the old version', async () => {
-    const before = await call(admin(), 'GET', `/organizations/${acme.organization.id}/keys`);
+    const before = await call(admin(), 'GET', `/api/v1/organizations/${acme.organization.id}/keys`);
     expect(before.json).toMatchObject({
       versions: [{ version: 1, state: 'active', current: true, ciphertexts: 1 }],
       jobs: [],
@@ -182,7 +193,7 @@ describe('secrets and keys API', () => {
     const rotated = await call(
       admin(),
       'POST',
-      `/organizations/${acme.organization.id}/keys/rotate`,
+      `/api/v1/organizations/${acme.organization.id}/keys/rotate`,
     );
     expect(rotated.status).toBe(202);
     expect(rotated.json).toMatchObject({ version: 2 });
@@ -192,7 +203,7 @@ describe('secrets and keys API', () => {
     };
     let status: Status | undefined;
     for (let i = 0; i < 100; i += 1) {
-      status = (await call(admin(), 'GET', `/organizations/${acme.organization.id}/keys`))
+      status = (await call(admin(), 'GET', `/api/v1/organizations/${acme.organization.id}/keys`))
         .json as Status;
       if (status.jobs[0]?.status === 'completed') break;
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -206,7 +217,7 @@ describe('secrets and keys API', () => {
   });
 
   it('reads the audit trail newest first, filtered and paged by cursor, admins only', async () => {
-    const base = `/organizations/${acme.organization.id}/audit-events`;
+    const base = `/api/v1/organizations/${acme.organization.id}/audit-events`;
     const all = (await call(admin(), 'GET', `${base}?action=secret.write`)).json as {
       events: Array<{ id: string; action: string; details: { name: string; change: string } }>;
       nextCursor: string | null;
@@ -246,7 +257,7 @@ describe('secrets and keys API', () => {
     expect((await call(admin(), 'GET', `${base}?cursor=bm9wZQ`)).status).toBe(400);
     expect((await call(readOnly(), 'GET', base)).status).toBe(403);
     const globexTrail = (
-      await call(admin(), 'GET', `/organizations/${globex.organization.id}/audit-events`)
+      await call(admin(), 'GET', `/api/v1/organizations/${globex.organization.id}/audit-events`)
     ).status;
     expect(globexTrail).toBe(403);
   });

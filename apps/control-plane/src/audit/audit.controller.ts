@@ -2,11 +2,12 @@ import { BadRequestException, Controller, Get, Inject, Param, Query } from '@nes
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { RequireAction } from '@weft/server-kit';
+import { apiV1 } from '../http/api-path.js';
 import { AuditQueryError, listAudit, parseAuditQuery, type AuditEvent } from './audit-trail.js';
 
 /** An organization's audit trail: who did what to which thing (secret decryptions included). */
 @ApiTags('audit')
-@Controller('organizations/:orgId/audit-events')
+@Controller(apiV1('organizations/:orgId/audit-events'))
 export class AuditController {
   constructor(@Inject(DataSource) private readonly db: DataSource) {}
 

@@ -1,12 +1,13 @@
 import { Controller, Get, HttpCode, Inject, NotFoundException, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireAction } from '@weft/server-kit';
+import { apiV1 } from '../http/api-path.js';
 import { KeyManagementError, OrgKeys, type DataKeyVersionStatus } from './org-keys.js';
 import { ReencryptionJobs, type RotationJob } from './reencryption.js';
 
 /** An organization's data keys: versions, usage, rotation and its re-encryption jobs. Admins only. */
 @ApiTags('keys')
-@Controller('organizations/:orgId/keys')
+@Controller(apiV1('organizations/:orgId/keys'))
 export class KeysController {
   constructor(
     @Inject(OrgKeys) private readonly keys: OrgKeys,

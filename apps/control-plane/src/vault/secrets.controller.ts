@@ -13,6 +13,7 @@ import {
 } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireAction } from '@weft/server-kit';
+import { apiV1 } from '../http/api-path.js';
 import { Actor, type RequestActor } from '../http/request-actor.js';
 import { VaultError, parseSecretWrite } from './secret-input.js';
 import { SecretsVault, type SecretMetadata } from './secrets-vault.js';
@@ -22,7 +23,7 @@ import { SecretsVault, type SecretMetadata } from './secrets-vault.js';
  * value; runs receive them through the vault's audited `resolveForRun`.
  */
 @ApiTags('secrets')
-@Controller('environments/:environmentId/secrets')
+@Controller(apiV1('environments/:environmentId/secrets'))
 export class SecretsController {
   constructor(@Inject(SecretsVault) private readonly vault: SecretsVault) {}
 
