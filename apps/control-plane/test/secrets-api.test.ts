@@ -254,6 +254,9 @@ describe('secrets and keys API', () => {
       },
     });
     expect((await call(admin(), 'GET', `${base}?limit=0`)).status).toBe(400);
+    const verified = await call(admin(), 'GET', `${base}/verify`);
+    expect(verified.json).toMatchObject({ intact: true });
+    expect((verified.json as { checked: number }).checked).toBeGreaterThanOrEqual(3);
     expect((await call(admin(), 'GET', `${base}?cursor=bm9wZQ`)).status).toBe(400);
     expect((await call(readOnly(), 'GET', base)).status).toBe(403);
     const globexTrail = (

@@ -73,6 +73,10 @@ export interface AuditQuery {
 
 export interface AuditEvent {
   id: string;
+  /** Position in the organization's hash chain, from 1. */
+  seq: number;
+  /** SHA-256 (hex) over the previous event's hash and this event's content. */
+  hash: string;
   occurredAt: string;
   actor: AuditActor;
   action: string;
@@ -170,8 +174,9 @@ export async function listAudit(
   const limit = query.limit ?? 100;
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
   const rows = (await db.query(
-    `SELECT id, occurred_at, actor_type, actor_id, action, target_type, target_id, outcome,
-            environment_id, request_id, host(ip) AS ip, details,
+    `SELECT id, seq::text AS seq, encode(hash, 'hex') AS hash, occurred_at, actor_type, actor_id,
+            action, target_type, target_id, outcome, environment_id, request_id, host(ip) AS ip,
+            details,
             to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position
      FROM audit_events
      WHERE org_id = $1
@@ -200,6 +205,8 @@ export async function listAudit(
     ],
   )) as Array<{
     id: string;
+    seq: string;
+    hash: string;
     occurred_at: Date;
     actor_type: AuditActor['type'];
     actor_id: string;
@@ -218,6 +225,8 @@ export async function listAudit(
   return {
     events: page.map((row) => ({
       id: row.id,
+      seq: Number(row.seq),
+      hash: row.hash,
       occurredAt: row.occurred_at.toISOString(),
       actor: { type: row.actor_type, id: row.actor_id },
       action: row.action,
@@ -247,4 +256,48 @@ function decodeCursor(cursor: string): { position: string; id: string } {
     throw new AuditQueryError('cursor', 'cursor must be a cursor from a previous page');
   }
   return { position, id };
+}
+
+export interface AuditChainReport {
+  /** Events checked, oldest first. */
+  checked: number;
+  /** True when every event's hash matches its content and links to the event before it. */
+  intact: boolean;
+  /** The first event whose content or link does not match, when not intact. */
+  firstBroken?: { seq: number; id: string; reason: 'content' | 'link' | 'gap' };
+}
+
+/**
+ * Recomputes an organization's audit hash chain: every event's hash over its stored content and
+ * the previous event's hash. One pass in SQL; a changed, removed or reordered event is found.
+ */
+export async function verifyAuditChain(db: Queryable, orgId: string): Promise<AuditChainReport> {
+  const rows = (await db.query(
+    `SELECT id, seq::int AS seq,
+            hash = sha256(prev_hash || audit_event_payload(e)) AS content_ok,
+            CASE WHEN lag(hash) OVER w IS NULL THEN seq > 1 OR prev_hash = '\\x'::bytea
+                 ELSE prev_hash = lag(hash) OVER w END AS link_ok,
+            seq = coalesce(lag(seq) OVER w + 1, seq) AS gap_ok
+     FROM audit_events e WHERE org_id = $1
+     WINDOW w AS (ORDER BY seq)
+     ORDER BY seq`,
+    [orgId],
+  )) as Array<{ id: string; seq: number; content_ok: boolean; link_ok: boolean; gap_ok: boolean }>;
+  for (const row of rows) {
+    const reason = !row.content_ok
+      ? 'content'
+      : !row.link_ok
+        ? 'link'
+        : !row.gap_ok
+          ? 'gap'
+          : undefined;
+    if (reason !== undefined) {
+      return {
+        checked: rows.length,
+        intact: false,
+        firstBroken: { seq: row.seq, id: row.id, reason },
+      };
+    }
+  }
+  return { checked: rows.length, intact: true };
 }

@@ -3,7 +3,14 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { RequireAction } from '@weft/server-kit';
 import { apiV1 } from '../http/api-path.js';
-import { AuditQueryError, listAudit, parseAuditQuery, type AuditEvent } from './audit-trail.js';
+import {
+  AuditQueryError,
+  listAudit,
+  parseAuditQuery,
+  verifyAuditChain,
+  type AuditChainReport,
+  type AuditEvent,
+} from './audit-trail.js';
 
 /** An organization's audit trail: who did what to which thing (secret decryptions included). */
 @ApiTags('audit')
@@ -31,5 +38,14 @@ export class AuditController {
         details: { field: error.field },
       });
     }
+  }
+
+  @Get('verify')
+  @RequireAction('audit.read')
+  @ApiOperation({
+    summary: "Recompute the organization's audit hash chain and report the first broken event",
+  })
+  verify(@Param('orgId') orgId: string): Promise<AuditChainReport> {
+    return verifyAuditChain(this.db, orgId);
   }
 }

@@ -135,6 +135,9 @@ async function intoEmptyDatabase<T>(
       // Serialises with `migrate` (same lock), so nothing else builds the schema meanwhile.
       await runner.query(`SELECT pg_advisory_xact_lock(hashtext('weft.migrate'))`);
       await runner.query('SET LOCAL row_security = off');
+      // The audit trail's chain links arrive with the rows: keep them as they were (the chain
+      // trigger honours this, for this transaction only), so the restored chain verifies.
+      await runner.query(`SELECT set_config('weft.audit_restore', 'on', true)`);
       const existing = await publicRelations(client);
       if (existing.length > 0) {
         throw new BackupError(

@@ -7,6 +7,7 @@ import { User } from './entities/user.entity.js';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema.js';
 import { KeysSecretsAudit1764100000000 } from './migrations/1764100000000-keys-secrets-audit.js';
 import { TenantIsolation1764200000000 } from './migrations/1764200000000-tenant-isolation.js';
+import { AuditChain1764300000000 } from './migrations/1764300000000-audit-chain.js';
 
 export const ENTITIES = [Organization, Environment, User, RoleRecord, Membership];
 /** Every migration, in order. Schema changes only ever happen through these. */
@@ -14,6 +15,7 @@ export const MIGRATIONS = [
   InitialSchema1764000000000,
   KeysSecretsAudit1764100000000,
   TenantIsolation1764200000000,
+  AuditChain1764300000000,
 ];
 
 export interface DatabaseSettings {
