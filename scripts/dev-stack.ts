@@ -275,6 +275,8 @@ async function main(): Promise<void> {
   startApp('control-plane', ['src/main.ts'], {
     ...env,
     CONTROL_PLANE_PORT: String(ports.controlPlane),
+    // Plain HTTP on loopback: a Secure cookie would never come back.
+    WEFT_COOKIE_SECURE: env.WEFT_COOKIE_SECURE ?? 'false',
   });
   startApp('gateway', ['src/main.ts'], { ...env, GATEWAY_PORT: String(ports.gateway) });
   await waitForHttpStatus(`http://127.0.0.1:${ports.controlPlane}/ready`, 200, 120_000);

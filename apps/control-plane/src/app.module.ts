@@ -11,6 +11,10 @@ import { KeysController } from './keys/keys.controller.js';
 import { OrgKeys } from './keys/org-keys.js';
 import { ReencryptionJobs } from './keys/reencryption.js';
 import { SecretsController } from './vault/secrets.controller.js';
+import { PasswordLogin } from './identity/password-login.js';
+import { SESSION_OPTIONS, SessionController } from './identity/session.controller.js';
+import { Sessions } from './identity/sessions.js';
+import { SignInLimiter } from './identity/sign-in-limiter.js';
 import { SecretsVault } from './vault/secrets-vault.js';
 
 /** The control plane's root module, built around connections opened before Nest starts. */
@@ -30,12 +34,16 @@ export class AppModule {
           environmentOwnership: environmentOwnership(deps.dataSource),
         }),
       ],
-      controllers: [SecretsController, KeysController, AuditController],
+      controllers: [SecretsController, KeysController, AuditController, SessionController],
       providers: [
         { provide: DataSource, useValue: deps.dataSource },
         { provide: OrgKeys, useValue: deps.keys },
         { provide: ReencryptionJobs, useValue: deps.reencryption },
         { provide: SecretsVault, useValue: new SecretsVault(deps.dataSource, deps.keys) },
+        { provide: Sessions, useValue: deps.sessions },
+        { provide: PasswordLogin, useValue: deps.passwordLogin },
+        { provide: SignInLimiter, useValue: new SignInLimiter(config.sessions.signInsPerMinute) },
+        { provide: SESSION_OPTIONS, useValue: { secure: config.sessions.secureCookies } },
         { provide: NATS_CONNECTION, useValue: deps.nats },
         { provide: S3_CLIENT, useValue: deps.s3 },
       ],

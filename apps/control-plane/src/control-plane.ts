@@ -2,6 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import type { Logger } from '@weft/log-schema';
 import { createHttpApplication } from '@weft/server-kit';
 import { AppModule } from './app.module.js';
+import { apiV1 } from './http/api-path.js';
+import { authenticate } from './identity/authentication.js';
 import type { ControlPlaneConfig } from './config/control-plane.config.js';
 import { openDependencies, type ControlPlaneDependencies } from './infrastructure/dependencies.js';
 
@@ -26,6 +28,12 @@ export async function createControlPlane(
       description:
         'Identity, organizations, environments, projects, deployments and the activity log.',
     });
+    // Before any route (and so before the action guard): the session cookie becomes a principal.
+    app.use(
+      authenticate(dependencies.sessions, dependencies.principals, logger, {
+        signInPath: `/${apiV1('auth/login')}`,
+      }),
+    );
     return { app, dependencies };
   } catch (error) {
     await dependencies.close();

@@ -157,6 +157,14 @@ async function fill(url: string): Promise<void> {
       [org, ada, dev],
     );
     // A sequence position the migrations alone would not reproduce.
+    await c.query(
+      `INSERT INTO sessions (token_hash, csrf_hash, user_id, active_org_id, idle_timeout_seconds,
+                             absolute_expires_at, revoked_at, revoked_reason, ip, user_agent)
+       VALUES (sha256('a'), sha256('b'), $1, $2, 1800, now() + interval '12 hours', NULL, NULL,
+               '2001:db8::7', 'Mozilla/5.0 (X11) — ünïcødé'),
+              (sha256('c'), sha256('d'), $3, NULL, 60, now(), now(), 'sign-out', NULL, NULL)`,
+      [ada, org, bob],
+    );
     await c.query(`SELECT setval('public.schema_migrations_id_seq', 77)`);
     await c.query(
       `INSERT INTO audit_events (org_id, actor_type, actor_id, action, target_type, target_id, outcome, details)

@@ -61,6 +61,9 @@ describe('control plane over real PostgreSQL, NATS and S3', () => {
     const doc = (await res.json()) as { info: { title: string }; paths: Record<string, unknown> };
     expect(doc.info.title).toBe('Weft control plane');
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/v1/auth/login',
+      '/api/v1/auth/logout',
+      '/api/v1/auth/session',
       '/api/v1/environments/{environmentId}/secrets',
       '/api/v1/environments/{environmentId}/secrets/{name}',
       '/api/v1/organizations/{orgId}/audit-events',
@@ -77,6 +80,7 @@ describe('control plane over real PostgreSQL, NATS and S3', () => {
     expect(listEndpoints(controlPlane.app).map((e) => `${e.route} → ${e.action}`)).toEqual([
       'DELETE /api/v1/environments/:environmentId/secrets/:name → secret.write',
       'GET /api/docs → system.docs',
+      'GET /api/v1/auth/session → session.read',
       'GET /api/v1/environments/:environmentId/secrets → secret.list',
       'GET /api/v1/environments/:environmentId/secrets/:name → secret.list',
       'GET /api/v1/organizations/:orgId/audit-events → audit.read',
@@ -84,6 +88,8 @@ describe('control plane over real PostgreSQL, NATS and S3', () => {
       'GET /api/v1/organizations/:orgId/keys → organization.manage',
       'GET /health → system.health',
       'GET /ready → system.ready',
+      'POST /api/v1/auth/login → session.create',
+      'POST /api/v1/auth/logout → session.manage',
       'POST /api/v1/organizations/:orgId/keys/rotate → organization.manage',
       'PUT /api/v1/environments/:environmentId/secrets/:name → secret.write',
     ]);

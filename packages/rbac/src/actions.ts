@@ -27,10 +27,18 @@ const CATALOGUE = {
     description: 'Check that the service and its dependencies are ready',
   },
   'system.docs': { scope: 'public', description: 'Read the public API documentation' },
+  'session.create': {
+    scope: 'public',
+    description: 'Sign in with email and password (throttled; locks after repeated failures)',
+  },
 
   'session.read': {
     scope: 'authenticated',
     description: 'Read the current session and signed-in identity',
+  },
+  'session.manage': {
+    scope: 'authenticated',
+    description: 'Sign out, or end your other sessions',
   },
   'organization.list': {
     scope: 'authenticated',

@@ -41,6 +41,14 @@ describe('control plane configuration', () => {
     expect(config.backups).toEqual({ prefix: 'backups', intervalMs: 0, retentionDays: 30 });
     expect(config.reencryptBatchSize).toBe(500);
     expect(config.keyHousekeepingMs).toBe(15_000);
+    expect(config.sessions).toEqual({
+      idleTimeoutMs: 30 * 60_000,
+      absoluteTimeoutMs: 12 * 3_600_000,
+      secureCookies: true,
+      maxFailures: 10,
+      lockMs: 15 * 60_000,
+      signInsPerMinute: 30,
+    });
   });
 
   it('names each missing required setting in one line', () => {

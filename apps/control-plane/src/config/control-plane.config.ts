@@ -1,9 +1,10 @@
-import { IsInt, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, Max, Min } from 'class-validator';
 import {
   IsListenAddress,
   IsUrlWithProtocol,
   Secret,
   ServiceEnv,
+  ToBool,
   ToInt,
   compileNatsSettings,
   type NatsSettings,
@@ -62,6 +63,42 @@ export class ControlPlaneEnv extends WithBackupSettings(
   @Min(1)
   @Max(3600)
   WEFT_KEY_HOUSEKEEPING_SECONDS: number = 15;
+
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(24 * 60)
+  WEFT_SESSION_IDLE_MINUTES: number = 30;
+
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(24 * 30)
+  WEFT_SESSION_ABSOLUTE_HOURS: number = 12;
+
+  /** `Secure` session cookies. Turn off only for plain-HTTP development on loopback. */
+  @ToBool()
+  @IsBoolean({ message: 'WEFT_COOKIE_SECURE must be true or false' })
+  WEFT_COOKIE_SECURE: boolean = true;
+
+  @ToInt()
+  @IsInt()
+  @Min(3)
+  @Max(100)
+  WEFT_LOGIN_MAX_FAILURES: number = 10;
+
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(24 * 60)
+  WEFT_LOGIN_LOCK_MINUTES: number = 15;
+
+  /** Sign-in attempts per client address per minute, per replica. */
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  WEFT_LOGIN_RATE_PER_MINUTE: number = 30;
 }
 
 /** Compiled settings: validated, cross-checked and grouped, passed inward. */
@@ -75,6 +112,14 @@ export interface ControlPlaneConfig {
   backups: BackupSettings;
   reencryptBatchSize: number;
   keyHousekeepingMs: number;
+  sessions: {
+    idleTimeoutMs: number;
+    absoluteTimeoutMs: number;
+    secureCookies: boolean;
+    maxFailures: number;
+    lockMs: number;
+    signInsPerMinute: number;
+  };
   startupTimeoutMs: number;
   shutdownGraceMs: number;
 }
@@ -91,6 +136,14 @@ export function compileControlPlaneConfig(env: ControlPlaneEnv): ControlPlaneCon
     backups: compileBackupSettings(env),
     reencryptBatchSize: env.WEFT_REENCRYPT_BATCH_SIZE,
     keyHousekeepingMs: env.WEFT_KEY_HOUSEKEEPING_SECONDS * 1000,
+    sessions: {
+      idleTimeoutMs: env.WEFT_SESSION_IDLE_MINUTES * 60_000,
+      absoluteTimeoutMs: env.WEFT_SESSION_ABSOLUTE_HOURS * 3_600_000,
+      secureCookies: env.WEFT_COOKIE_SECURE,
+      maxFailures: env.WEFT_LOGIN_MAX_FAILURES,
+      lockMs: env.WEFT_LOGIN_LOCK_MINUTES * 60_000,
+      signInsPerMinute: env.WEFT_LOGIN_RATE_PER_MINUTE,
+    },
     startupTimeoutMs: env.STARTUP_TIMEOUT_SECONDS * 1000,
     shutdownGraceMs: env.SHUTDOWN_GRACE_SECONDS * 1000,
   };

@@ -8,6 +8,7 @@ import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-s
 import { KeysSecretsAudit1764100000000 } from './migrations/1764100000000-keys-secrets-audit.js';
 import { TenantIsolation1764200000000 } from './migrations/1764200000000-tenant-isolation.js';
 import { AuditChain1764300000000 } from './migrations/1764300000000-audit-chain.js';
+import { Sessions1764400000000 } from './migrations/1764400000000-sessions.js';
 
 export const ENTITIES = [Organization, Environment, User, RoleRecord, Membership];
 /** Every migration, in order. Schema changes only ever happen through these. */
@@ -16,6 +17,7 @@ export const MIGRATIONS = [
   KeysSecretsAudit1764100000000,
   TenantIsolation1764200000000,
   AuditChain1764300000000,
+  Sessions1764400000000,
 ];
 
 export interface DatabaseSettings {

@@ -13,6 +13,9 @@ import {
 import type { ControlPlaneConfig, S3Settings } from '../config/control-plane.config.js';
 import { createDataSource, pendingMigrations } from '../database/data-source.js';
 import { BackupScheduler } from '../backup/index.js';
+import { PasswordLogin } from '../identity/password-login.js';
+import { Principals } from '../identity/principals.js';
+import { Sessions } from '../identity/sessions.js';
 import { openKeyEncryptionKeys } from '../keys/key-providers.js';
 import { OrgKeys } from '../keys/org-keys.js';
 import { ReencryptionJobs } from '../keys/reencryption.js';
@@ -24,6 +27,9 @@ export interface ControlPlaneDependencies {
   s3: S3Client;
   keys: OrgKeys;
   reencryption: ReencryptionJobs;
+  sessions: Sessions;
+  passwordLogin: PasswordLogin;
+  principals: Principals;
   close(): Promise<void>;
 }
 
@@ -128,15 +134,25 @@ export async function openDependencies(
         })
       : undefined;
   backups?.start();
+  const passwordLogin = new PasswordLogin(dataSource, {
+    maxFailures: config.sessions.maxFailures,
+    lockMs: config.sessions.lockMs,
+  });
+  passwordLogin.onBackgroundError = (error) =>
+    logger.error('recording a failed sign-in failed', { err: error });
   return {
     dataSource,
     nats,
     s3,
     keys,
     reencryption,
+    sessions: new Sessions(dataSource, config.sessions),
+    passwordLogin,
+    principals: new Principals(dataSource),
     async close() {
       clearInterval(flushTimer);
       await backups?.stop();
+      await passwordLogin.settled();
       await reencryption.stop();
       await flushCounts();
       s3.destroy();

@@ -1,0 +1,82 @@
+import { safeEqual } from '@weft/crypto';
+import type { Logger } from '@weft/log-schema';
+import type { Principal } from '@weft/rbac';
+import type { Principals } from './principals.js';
+import { tokenHash, type ActiveSession, type Sessions } from './sessions.js';
+
+export const SESSION_COOKIE = 'weft_session';
+/** Readable by the web client, which echoes it in CSRF_HEADER (double submit). */
+export const CSRF_COOKIE = 'weft_csrf';
+export const CSRF_HEADER = 'x-csrf-token';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export interface AuthenticatedHttpRequest {
+  method: string;
+  path?: string;
+  headers: Record<string, string | string[] | undefined>;
+  principal?: Principal;
+  session?: ActiveSession;
+}
+
+interface HttpResponse {
+  status(code: number): { json(body: unknown): void };
+}
+
+/** Reads one cookie from a Cookie header (RFC 6265 pairs; the first of a name wins). */
+export function readCookie(
+  header: string | string[] | undefined,
+  name: string,
+): string | undefined {
+  if (typeof header !== 'string') return undefined;
+  for (const pair of header.split(';')) {
+    const index = pair.indexOf('=');
+    if (index > 0 && pair.slice(0, index).trim() === name) return pair.slice(index + 1).trim();
+  }
+  return undefined;
+}
+
+/**
+ * Turns a session cookie into the request's principal before the action guard runs. No cookie,
+ * or one naming no live session: the request stays anonymous (the guard then refuses anything
+ * not public). A cookie-authenticated write must carry the session's CSRF token in
+ * `x-csrf-token`; signing in is the one write that needs none (it has no session yet).
+ */
+export function authenticate(
+  sessions: Sessions,
+  principals: Principals,
+  logger: Logger,
+  options: { signInPath: string },
+) {
+  return (
+    request: AuthenticatedHttpRequest,
+    response: HttpResponse,
+    next: (error?: unknown) => void,
+  ) => {
+    void (async () => {
+      const token = readCookie(request.headers.cookie, SESSION_COOKIE);
+      if (token === undefined) return next();
+      const session = await sessions.authenticate(token);
+      if (session === undefined) return next();
+      const signingIn = request.method === 'POST' && request.path === options.signInPath;
+      if (!SAFE_METHODS.has(request.method) && !signingIn) {
+        const csrf = request.headers[CSRF_HEADER];
+        if (typeof csrf !== 'string' || !safeEqual(tokenHash(csrf), session.csrfHash)) {
+          response.status(403).json({
+            error: {
+              code: 'CSRF_TOKEN_INVALID',
+              message: `a write with the session cookie needs the ${CSRF_HEADER} header given at sign-in`,
+            },
+          });
+          return;
+        }
+      }
+      request.session = session;
+      request.principal = await principals.forUser(session.userId, session.activeOrgId);
+      next();
+    })().catch((error: unknown) => {
+      logger.error('authentication failed', { err: error });
+      next(error);
+    });
+  };
+}

@@ -1,0 +1,228 @@
+import { randomBytes } from 'node:crypto';
+import { createTestDatabase, type TestDatabase } from '@weft/testing';
+import pg from 'pg';
+import { bootstrapFirstAdmin, type FirstAdminResult } from '../src/bootstrap/first-admin.js';
+import { createControlPlane, type ControlPlane } from '../src/control-plane.js';
+import { createDataSource } from '../src/database/data-source.js';
+import { capturingLogger, leakingLines, listen, testConfig, testOrgKeys } from './support.js';
+
+interface Reply {
+  status: number;
+  body: unknown;
+  cookies: string[];
+}
+
+describe('sign-in, sessions, CSRF, lockout and throttling over HTTP', () => {
+  let database: TestDatabase;
+  let controlPlane: ControlPlane;
+  let url: string;
+  let admin: FirstAdminResult;
+  const password = `pw-${randomBytes(16).toString('base64url')}`;
+  const log = capturingLogger();
+
+  async function http(
+    method: string,
+    path: string,
+    options: { body?: unknown; cookie?: string; csrf?: string } = {},
+  ): Promise<Reply> {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        'content-type': 'application/json',
+        ...(options.cookie ? { cookie: options.cookie } : {}),
+        ...(options.csrf ? { 'x-csrf-token': options.csrf } : {}),
+      },
+      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+    });
+    const text = await res.text();
+    return {
+      status: res.status,
+      body: text ? (JSON.parse(text) as unknown) : undefined,
+      cookies: res.headers.getSetCookie(),
+    };
+  }
+
+  async function signIn(email: string, pw: string) {
+    const reply = await http('POST', '/api/v1/auth/login', { body: { email, password: pw } });
+    const session = reply.cookies.find((c) => c.startsWith('weft_session='));
+    return {
+      reply,
+      cookie: session?.split(';')[0] ?? '',
+      csrf: (reply.body as { csrfToken?: string } | undefined)?.csrfToken ?? '',
+    };
+  }
+
+  async function sql(text: string, params: unknown[] = []): Promise<unknown[]> {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      return (await client.query(text, params)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const setup = createDataSource({ url: database.url, poolSize: 2 });
+    await setup.initialize();
+    admin = await bootstrapFirstAdmin(setup, testOrgKeys(setup), {
+      organizationName: 'Acme',
+      organizationSlug: 'acme',
+      adminEmail: 'admin@acme.example',
+      adminFirstName: 'Ada',
+      adminLastName: 'Admin',
+      adminPassword: password,
+    });
+    await setup.destroy();
+    controlPlane = await createControlPlane(
+      testConfig(database.url, {
+        WEFT_COOKIE_SECURE: 'false',
+        WEFT_LOGIN_MAX_FAILURES: '3',
+        WEFT_LOGIN_RATE_PER_MINUTE: '20',
+      }),
+      log.logger,
+    );
+    url = await listen(controlPlane.app);
+  });
+  afterAll(async () => {
+    await controlPlane.app.close();
+    await controlPlane.dependencies.close();
+    await database.drop();
+  });
+
+  it('signs in: an HttpOnly, SameSite=Strict session cookie and a CSRF token', async () => {
+    const { reply, cookie, csrf } = await signIn('Admin@Acme.example', password);
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({
+      userId: admin.admin.id,
+      organizationId: admin.organization.id,
+    });
+    expect(csrf).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const session = reply.cookies.find((c) => c.startsWith('weft_session='))!;
+    expect(session).toMatch(/HttpOnly/);
+    expect(session).toMatch(/SameSite=Strict/);
+    const me = await http('GET', '/api/v1/auth/session', { cookie });
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({
+      principal: { kind: 'user', id: admin.admin.id, orgId: admin.organization.id, admin: true },
+    });
+    // The database keeps hashes only: the cookie's token appears nowhere.
+    const token = cookie.split('=')[1]!;
+    expect(JSON.stringify(await sql(`SELECT * FROM sessions`))).not.toContain(token);
+  });
+
+  it('needs the CSRF token for a cookie-authenticated write', async () => {
+    const { cookie, csrf } = await signIn('admin@acme.example', password);
+    const environment = admin.environments[0]!.id;
+    const path = `/api/v1/environments/${environment}/secrets/API_TOKEN`;
+    const body = { value: 'not-a-real-token' };
+    const missing = await http('PUT', path, { body, cookie });
+    expect(missing.status).toBe(403);
+    expect((missing.body as { error: { code: string } }).error.code).toBe('CSRF_TOKEN_INVALID');
+    const wrong = await http('PUT', path, { body, cookie, csrf: 'x'.repeat(43) });
+    expect(wrong.status).toBe(403);
+    const right = await http('PUT', path, { body, cookie, csrf });
+    expect(right.status).toBe(200);
+  });
+
+  it('answers a wrong password and an unknown email identically', async () => {
+    const wrong = await signIn('admin@acme.example', 'not-the-password-at-all');
+    const unknown = await signIn('nobody@acme.example', 'not-the-password-at-all');
+    expect(wrong.reply.status).toBe(401);
+    expect(unknown.reply).toEqual(wrong.reply);
+    expect(wrong.reply.body).toEqual({
+      error: {
+        code: 'INVALID_CREDENTIALS',
+        message: 'email or password is wrong, or the account is temporarily locked',
+      },
+    });
+  });
+
+  it('locks the account after repeated failures; then even the right password is refused', async () => {
+    await controlPlane.dependencies.passwordLogin.settled();
+    await sql(`UPDATE users SET failed_logins = 0, locked_until = NULL`);
+    for (let i = 0; i < 3; i += 1) await signIn('admin@acme.example', `wrong-${i}-password`);
+    await controlPlane.dependencies.passwordLogin.settled();
+    const locked = await signIn('admin@acme.example', password);
+    expect(locked.reply.status).toBe(401);
+    expect(locked.cookie).toBe('');
+    await controlPlane.dependencies.passwordLogin.settled();
+    const reasons = (await sql(
+      `SELECT outcome, details->>'reason' AS reason FROM audit_events
+       WHERE action = 'session.create' ORDER BY seq DESC LIMIT 2`,
+    )) as Array<{ outcome: string; reason: string }>;
+    expect(reasons).toEqual([
+      { outcome: 'failed', reason: 'locked' },
+      { outcome: 'failed', reason: 'wrong-password' },
+    ]);
+    await sql(`UPDATE users SET locked_until = now() - interval '1 second'`);
+    expect((await signIn('admin@acme.example', password)).reply.status).toBe(200);
+  });
+
+  it('ends a session on sign-out, when idle too long, and at its absolute limit', async () => {
+    const first = await signIn('admin@acme.example', password);
+    expect(
+      (await http('POST', '/api/v1/auth/logout', { cookie: first.cookie, csrf: first.csrf }))
+        .status,
+    ).toBe(204);
+    expect((await http('GET', '/api/v1/auth/session', { cookie: first.cookie })).status).toBe(401);
+
+    const idle = await signIn('admin@acme.example', password);
+    await sql(`UPDATE sessions SET last_seen_at = now() - interval '31 minutes'
+               WHERE revoked_at IS NULL`);
+    expect((await http('GET', '/api/v1/auth/session', { cookie: idle.cookie })).status).toBe(401);
+
+    const old = await signIn('admin@acme.example', password);
+    await sql(`UPDATE sessions SET absolute_expires_at = now() - interval '1 second'
+               WHERE revoked_at IS NULL`);
+    expect((await http('GET', '/api/v1/auth/session', { cookie: old.cookie })).status).toBe(401);
+
+    const a = await signIn('admin@acme.example', password);
+    const b = await signIn('admin@acme.example', password);
+    const ended = await controlPlane.dependencies.sessions.revokeAllOf(
+      admin.admin.id,
+      'password-changed',
+    );
+    expect(ended).toBeGreaterThanOrEqual(2);
+    for (const s of [a, b]) {
+      expect((await http('GET', '/api/v1/auth/session', { cookie: s.cookie })).status).toBe(401);
+    }
+  });
+
+  it('refuses malformed sign-in bodies with 400 and a message naming the field', async () => {
+    for (const body of [
+      {},
+      { email: 'a@b.c' },
+      { email: 'x'.repeat(400), password: 'p' },
+      { email: 'a@b.c', password: 'p', admin: true },
+    ]) {
+      const reply = await http('POST', '/api/v1/auth/login', { body });
+      expect(reply.status).toBe(400);
+      expect((reply.body as { error: { message: string } }).error.message).toMatch(
+        /email|password|unknown field/,
+      );
+    }
+  });
+
+  it('throttles sign-in attempts per address', async () => {
+    let limited: Reply | undefined;
+    for (let i = 0; i < 25 && limited === undefined; i += 1) {
+      const attempt = await http('POST', '/api/v1/auth/login', {
+        body: { email: 'nobody@acme.example', password: 'x' },
+      });
+      if (attempt.status === 429) limited = attempt;
+    }
+    expect(limited?.body).toEqual({
+      error: {
+        code: 'RATE_LIMITED',
+        message: 'too many sign-in attempts from this address; wait a minute',
+      },
+    });
+  }, 60_000);
+
+  it('never logs a password or a session token', async () => {
+    expect(log.lines.join('\n')).not.toContain(password);
+    expect(leakingLines(log.lines)).toEqual([]);
+  });
+});
