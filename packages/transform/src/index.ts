@@ -6,3 +6,18 @@ export {
   type RecordResult,
 } from './ndjson-reader.js';
 export { writeNdjson } from './ndjson-writer.js';
+export {
+  compileExpression,
+  DEFAULT_LIMITS,
+  ExpressionEngine,
+  type CompiledExpression,
+  type ExpressionFunction,
+  type ExpressionOptions,
+} from './expression/engine.js';
+export {
+  ExpressionError,
+  isFunctionValue,
+  type CallContext,
+  type RegexRunner,
+  type RegexValue,
+} from './expression/contract.js';

@@ -1,0 +1,195 @@
+#!/usr/bin/env node
+// Benchmark (not a test): this engine vs the `jsonata` package vs the same logic written by
+// hand, on the same inputs in one run. Prints operations per second and the ratios.
+// Run after `pnpm build`:  node bench/expression-bench.mjs
+import { performance } from 'node:perf_hooks';
+import jsonata from 'jsonata';
+import { compileExpression } from '../dist/index.js';
+
+function makeRecord(i) {
+  return {
+    id: i,
+    firstName: `  first${i}  `,
+    lastName: `Last${i}`,
+    email: `USER${i}@Example.COM`,
+    street: `${i} Main Street`,
+    city: i % 2 ? 'Berlin' : 'Paris',
+    zip: String(10000 + i),
+    country: 'de',
+    phone: `+49-30-${1000000 + i}`,
+    amount: (i * 7.31) % 1000,
+    quantity: i % 17,
+    unitPrice: 3.5 + (i % 11),
+    discount: (i % 5) / 100,
+    created: 1700000000000 + i * 86400000,
+    status: ['open', 'paid', 'void'][i % 3],
+    tags: ['a', 'b', 'c'].slice(0, (i % 3) + 1),
+    notes: `note ${i}`,
+    vip: i % 7 === 0,
+    score: i % 100,
+    ref: `R-${i}`,
+  };
+}
+
+// (a) a 20-field record mapping with string, number and date functions
+const mappingSource = `{
+  "id": $string(id),
+  "name": $trim(firstName) & " " & lastName,
+  "email": $lowercase(email),
+  "street": $uppercase(street),
+  "city": city,
+  "zip": $number(zip),
+  "country": $uppercase(country),
+  "phone": $replace(phone, "-", ""),
+  "amount": $round(amount, 2),
+  "total": $round(quantity * unitPrice * (1 - discount), 2),
+  "created": $fromMillis(created),
+  "createdDay": $substring($fromMillis(created), 0, 10),
+  "status": $uppercase($substring(status, 0, 1)) & $substring(status, 1),
+  "tagCount": $count(tags),
+  "tags": $join(tags, ","),
+  "notes": $length(notes) > 5 ? notes : "",
+  "vip": vip ? "yes" : "no",
+  "grade": score >= 50 ? "high" : "low",
+  "ref": $substringAfter(ref, "-"),
+  "flag": $boolean(quantity)
+}`;
+function mapByHand(r) {
+  const d = new Date(r.created).toISOString();
+  const round2 = (n) => Math.round(n * 100) / 100;
+  return {
+    id: String(r.id),
+    name: `${r.firstName.trim()} ${r.lastName}`,
+    email: r.email.toLowerCase(),
+    street: r.street.toUpperCase(),
+    city: r.city,
+    zip: Number(r.zip),
+    country: r.country.toUpperCase(),
+    phone: r.phone.split('-').join(''),
+    amount: round2(r.amount),
+    total: round2(r.quantity * r.unitPrice * (1 - r.discount)),
+    created: d,
+    createdDay: d.substring(0, 10),
+    status: r.status.substring(0, 1).toUpperCase() + r.status.substring(1),
+    tagCount: r.tags.length,
+    tags: r.tags.join(','),
+    notes: r.notes.length > 5 ? r.notes : '',
+    vip: r.vip ? 'yes' : 'no',
+    grade: r.score >= 50 ? 'high' : 'low',
+    ref: r.ref.substring(r.ref.indexOf('-') + 1),
+    flag: r.quantity !== 0,
+  };
+}
+
+// (b) filter + aggregate over 10,000 items
+const items = { items: Array.from({ length: 10_000 }, (_, i) => makeRecord(i)) };
+const aggregateSource = `{
+  "paid": $count(items[status = "paid" and amount > 100]),
+  "revenue": $sum(items[status = "paid" and amount > 100].(quantity * unitPrice)),
+  "maxAmount": $max(items[status = "paid"].amount),
+  "average": $average(items[city = "Berlin"].score)
+}`;
+function aggregateByHand(input) {
+  let paid = 0;
+  let revenue = 0;
+  let maxAmount = -Infinity;
+  let scoreSum = 0;
+  let berlin = 0;
+  for (const it of input.items) {
+    if (it.status === 'paid') {
+      if (it.amount > 100) {
+        paid++;
+        revenue += it.quantity * it.unitPrice;
+      }
+      if (it.amount > maxAmount) maxAmount = it.amount;
+    }
+    if (it.city === 'Berlin') {
+      scoreSum += it.score;
+      berlin++;
+    }
+  }
+  return { paid, revenue, maxAmount, average: scoreSum / berlin };
+}
+
+// (c) a group-by object constructor
+const groupSource = `items{ status: { "count": $count(id), "amount": $sum(amount) } }`;
+function groupByHand(input) {
+  const groups = {};
+  for (const it of input.items) {
+    const g = (groups[it.status] ??= { ids: [], amounts: [] });
+    g.ids.push(it.id);
+    g.amounts.push(it.amount);
+  }
+  const result = {};
+  for (const [key, g] of Object.entries(groups)) {
+    result[key] = { count: g.ids.length, amount: g.amounts.reduce((a, b) => a + b, 0) };
+  }
+  return result;
+}
+
+/** Runs `fn` repeatedly for about `ms` and returns operations per second. */
+async function measure(fn, ms = 1500) {
+  for (let i = 0; i < 3; i++) await fn(); // warm up
+  let count = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < ms) {
+    await fn();
+    count++;
+    elapsed = performance.now() - start;
+  }
+  return (count * 1000) / elapsed;
+}
+
+const records = Array.from({ length: 1000 }, (_, i) => makeRecord(i));
+const scenarios = [
+  {
+    name: '(a) 20-field record mapping, 1,000 records',
+    source: mappingSource,
+    input: null,
+    run: (engine) => () => {
+      for (const r of records) engine(r);
+    },
+    runAsync: (expr) => async () => {
+      for (const r of records) await expr.evaluate(r);
+    },
+    byHand: () => {
+      for (const r of records) mapByHand(r);
+    },
+  },
+  {
+    name: '(b) filter + aggregate, 10,000 items',
+    source: aggregateSource,
+    run: (engine) => () => engine(items),
+    runAsync: (expr) => () => expr.evaluate(items),
+    byHand: () => aggregateByHand(items),
+  },
+  {
+    name: '(c) group-by object constructor, 10,000 items',
+    source: groupSource,
+    run: (engine) => () => engine(items),
+    runAsync: (expr) => () => expr.evaluate(items),
+    byHand: () => groupByHand(items),
+  },
+];
+
+const fmt = (n) => n.toFixed(1).padStart(10);
+console.log(`node ${process.version}; ops/s (higher is better)\n`);
+for (const s of scenarios) {
+  const compiled = compileExpression(s.source, { timeLimitMs: 60_000 });
+  const reference = jsonata(s.source);
+  // same answers first: a benchmark of wrong results is worthless
+  const sample = s.name.startsWith('(a)') ? records[3] : items;
+  const ours = JSON.stringify(compiled.evaluate(sample));
+  const theirs = JSON.stringify(await reference.evaluate(sample));
+  if (ours !== theirs)
+    throw new Error(`${s.name}: results differ\n ours   ${ours}\n jsonata ${theirs}`);
+  const weft = await measure(s.run((input) => compiled.evaluate(input)));
+  const ref = await measure(s.runAsync(reference));
+  const hand = await measure(s.byHand);
+  console.log(s.name);
+  console.log(`  weft    ${fmt(weft)}   jsonata ${fmt(ref)}   hand-written ${fmt(hand)}`);
+  console.log(
+    `  weft / jsonata = ${(weft / ref).toFixed(1)}x   hand-written / weft = ${(hand / weft).toFixed(1)}x\n`,
+  );
+}

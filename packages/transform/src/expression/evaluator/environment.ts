@@ -1,0 +1,97 @@
+// Variable scopes and the per-evaluation state that enforces the limits.
+import type { RegexRunner } from '../contract.js';
+import { limitError } from '../messages.js';
+import { createRegexRunner } from '../regex/index.js';
+
+/** Limits of one evaluation, resolved from the options with their defaults. */
+export interface Limits {
+  readonly timeLimitMs: number;
+  readonly maxDepth: number;
+  readonly maxOutputSize: number;
+}
+
+/** Counts nesting and work for one evaluation; the time is read every 1024 steps. */
+export class EvaluationState {
+  depth = 0;
+  private ticks = 0;
+  private readonly deadline: number;
+  /** Regex literals run here: a linear-time engine whose scanning is charged to the time limit. */
+  readonly regex: RegexRunner = createRegexRunner(() => this.tick());
+  constructor(
+    readonly limits: Limits,
+    readonly now: number,
+    /** `$eval`: compiles and runs source with this evaluation's limits, in the caller's scope. */
+    readonly evaluateSource: (
+      source: string,
+      input: unknown,
+      bindings: Readonly<Record<string, unknown>> | undefined,
+      frame: Frame,
+    ) => unknown,
+  ) {
+    this.deadline = Date.now() + limits.timeLimitMs;
+  }
+
+  /** Called on entering an expression node. */
+  enter(): void {
+    if (++this.depth > this.limits.maxDepth) throw limitError('depth', this.limits.maxDepth);
+    if ((++this.ticks & 1023) === 0) this.checkTime();
+  }
+
+  /** Charges one unit of work (loops that do not enter nodes call it). */
+  tick(): void {
+    if ((++this.ticks & 1023) === 0) this.checkTime();
+  }
+
+  checkTime(): void {
+    if (Date.now() > this.deadline) throw limitError('time', this.limits.timeLimitMs);
+  }
+
+  /** Checks the size of a string or array about to be produced. */
+  charge(size = 1): void {
+    if (size > this.limits.maxOutputSize) throw limitError('size', this.limits.maxOutputSize);
+    this.ticks += Math.min(size >>> 10, 1 << 20);
+    this.tick();
+  }
+}
+
+/** The functions in scope for every evaluation (the library plus registered functions). */
+export type FunctionScope = ReadonlyMap<string, unknown>;
+
+export class Frame {
+  // created on first bind: most frames (blocks without assignments) never hold a variable
+  private bindings: Map<string, unknown> | undefined;
+  constructor(
+    readonly parent: Frame | undefined,
+    readonly state: EvaluationState,
+    private readonly library?: FunctionScope,
+  ) {}
+
+  static child(parent: Frame): Frame {
+    return new Frame(parent, parent.state);
+  }
+
+  bind(name: string, value: unknown): void {
+    (this.bindings ??= new Map()).set(name, value);
+  }
+
+  lookup(name: string): unknown {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    let frame: Frame | undefined = this;
+    for (; frame !== undefined; frame = frame.parent) {
+      const bindings = frame.bindings;
+      if (bindings !== undefined) {
+        const value = bindings.get(name);
+        if (value !== undefined || bindings.has(name)) return value;
+      }
+      if (frame.library !== undefined) return frame.library.get(name);
+    }
+    return undefined;
+  }
+}
+
+/** A scope binding every entry of a tuple (`@`, focus and index variables, parent labels). */
+export function frameFromTuple(frame: Frame, tuple: Record<string, unknown>): Frame {
+  const scope = Frame.child(frame);
+  for (const key in tuple) scope.bind(key, tuple[key]);
+  return scope;
+}
