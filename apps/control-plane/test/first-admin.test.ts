@@ -150,4 +150,21 @@ describe('bootstrapping the first administrator', () => {
     )) as [{ envs: number }];
     expect(envs).toBe(3);
   });
+
+  it('refuses a common or contextual administrator password, naming the setting', async () => {
+    for (const adminPassword of ['1QAZ2wsx3edc4rfv', 'admin@refused.example']) {
+      await expect(
+        bootstrapFirstAdmin(dataSource, keys, {
+          ...request,
+          organizationSlug: 'refused',
+          adminEmail: 'admin@refused.example',
+          adminPassword,
+        }),
+      ).rejects.toThrow(/^WEFT_BOOTSTRAP_ADMIN_PASSWORD is refused: /);
+    }
+    const orgs = (await dataSource.query(
+      `SELECT 1 FROM organizations WHERE slug = 'refused'`,
+    )) as unknown[];
+    expect(orgs).toEqual([]);
+  });
 });

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { hashPassword, randomToken } from '@weft/crypto';
 import { BUILT_IN_ROLES } from '@weft/rbac';
+import { NIST_PASSWORD_POLICY, checkPassword } from '../identity/password-policy.js';
 import type { OrgKeys } from '../keys/org-keys.js';
 
 /** Bootstrap refused: the message says which setting to change. Nothing was written. */
@@ -48,6 +49,15 @@ export async function bootstrapFirstAdmin(
   request: FirstAdminRequest,
 ): Promise<FirstAdminResult> {
   const email = request.adminEmail.trim().toLowerCase();
+  if (request.adminPassword !== undefined) {
+    const [problem] = checkPassword(request.adminPassword, NIST_PASSWORD_POLICY, {
+      twoFactor: false,
+      context: [email, request.adminFirstName, request.adminLastName, 'weft'],
+    });
+    if (problem !== undefined) {
+      throw new BootstrapError(`WEFT_BOOTSTRAP_ADMIN_PASSWORD is refused: ${problem.message}`);
+    }
+  }
   const generatedPassword = request.adminPassword === undefined ? randomToken(18) : undefined;
   // Hash outside the transaction: it is deliberately slow.
   const passwordHash = await hashPassword(request.adminPassword ?? generatedPassword!);
