@@ -55,6 +55,13 @@ export class ExpressionEngine {
   private readonly library = new Map<string, unknown>();
   private readonly limits: Limits;
   private readonly evalCache = new Map<string, Evaluator>();
+  /** `$eval` for every evaluation of this engine (one closure, not one per evaluation). */
+  private readonly evaluateInScope = (
+    source: string,
+    input: unknown,
+    bindings: Readonly<Record<string, unknown>> | undefined,
+    frame: Frame,
+  ): unknown => this.evaluateSource(source, input, bindings, frame);
 
   constructor(options: ExpressionOptions = {}) {
     this.limits = {
@@ -116,9 +123,7 @@ export class ExpressionEngine {
     input: unknown,
     bindings: Readonly<Record<string, unknown>> | undefined,
   ): unknown {
-    const state = new EvaluationState(this.limits, Date.now(), (source, focus, extra, frame) =>
-      this.evaluateSource(source, focus, extra, frame),
-    );
+    const state = new EvaluationState(this.limits, Date.now(), this.evaluateInScope);
     const root = new Frame(undefined, state, this.library);
     if (bindings !== undefined)
       for (const [name, value] of Object.entries(bindings)) root.bind(name, value);

@@ -14,6 +14,7 @@ import {
   type Evaluator,
   type FunctionValue,
 } from './function-values.js';
+import { normalize } from './sequence.js';
 import { isPlainObject, keysOf } from './values.js';
 
 /** The name a call is reported under: `$substring(...)` → "substring". */
@@ -29,9 +30,26 @@ function forgotDollar(procedure: Node, frame: Frame): string | undefined {
   return frame.lookup(name) !== undefined ? name : undefined;
 }
 
+/**
+ * `$name` as a callee: the variable read without a node of its own (it is a leaf), normalized
+ * as the general evaluation would.
+ */
+function compileProcedure(node: Node): Evaluator {
+  const plain =
+    node.type === 'variable' &&
+    node.value !== '' &&
+    !node.predicate &&
+    !node.group &&
+    !node.keepArray &&
+    !node.stages;
+  if (!plain) return compile(node);
+  const name = String(node.value);
+  return (_input, frame) => normalize(frame.lookup(name), false);
+}
+
 export function compileCall(node: Node, applyTo?: Evaluator): Evaluator {
   const procedureNode = node.procedure as Node;
-  const procedure = compile(procedureNode);
+  const procedure = compileProcedure(procedureNode);
   const args = (node.arguments ?? []).map(compile);
   const name = procedureName(procedureNode);
   const position = node.position;

@@ -19,6 +19,7 @@ import type { Evaluator } from './function-values.js';
 import { compileBinary, compileNegation } from './operators.js';
 import { compileFilter, compilePath, evaluateDescendants, evaluateWildcard } from './paths.js';
 import { isSequence, normalize } from './sequence.js';
+import { plainNames, readNames, UNDECIDED } from './shortcuts.js';
 import { lookup, toBoolean } from './values.js';
 
 const CONSTANTS = new Set(['string', 'number', 'value']);
@@ -50,7 +51,34 @@ export function compile(node: Node): Evaluator {
   const group = node.type !== 'path' && node.group ? compileGroup(node.group) : undefined;
   const keepArray = node.keepArray === true;
   if (CONSTANTS.has(node.type) && !predicates && !group) return core;
-  if (!predicates && !group && !keepArray && NEVER_SEQUENCES.has(kindOf(node))) {
+  const names = !predicates && !keepArray ? fieldPath(node) : undefined;
+  if (names !== undefined) {
+    // `a.b.c` over objects: read directly (a leaf, so no depth to charge, only time);
+    // the general evaluation, wrapped as below, when an array shows up
+    const general = wrap(core, undefined, undefined, false);
+    return (input, frame) => {
+      const value = readNames(input, names);
+      if (value === UNDECIDED) return general(input, frame);
+      frame.state.tick();
+      return value;
+    };
+  }
+  return wrap(core, predicates, group, keepArray, node);
+}
+
+function fieldPath(node: Node): string[] | undefined {
+  if (node.type !== 'path' || node.keepSingletonArray || node.group || node.tuple) return undefined;
+  return plainNames(node.steps ?? []);
+}
+
+function wrap(
+  core: Evaluator,
+  predicates: Array<(input: unknown, frame: Frame) => unknown> | undefined,
+  group: ((input: unknown, frame: Frame) => unknown) | undefined,
+  keepArray: boolean,
+  node?: Node,
+): Evaluator {
+  if (node && !predicates && !group && !keepArray && NEVER_SEQUENCES.has(kindOf(node))) {
     // results that can never be sequences need no normalizing, only the depth and time charge
     return (input, frame) => {
       const state = frame.state;

@@ -65,7 +65,10 @@ export function compileGroup(
   const keys = literalKeys as string[];
   const values = pairs.map((pair) => pair.value);
   return (value, frame) => {
-    if (Array.isArray(value)) return general(value, frame);
+    if (Array.isArray(value)) {
+      if (isTupleStream(value)) return general(value, frame);
+      return literalGroups(keys, values, value, frame) ?? general(value, frame);
+    }
     const result = Object.create(null) as Record<string, unknown>;
     for (let i = 0; i < keys.length; i++) {
       const entry = (values[i] as Evaluator)(value, frame);
@@ -73,6 +76,41 @@ export function compileGroup(
     }
     return result;
   };
+}
+
+/**
+ * Distinct literal keys over an array: every item lands in every key's group (the first key
+ * claims each name), so each group holds the same data — what the general grouping builds one
+ * append at a time: the item itself for one, otherwise the items flattened one level into a
+ * new array. Each key gets its own copy, as there. Undefined when the general grouping must
+ * run (no items, or a missing item, which it treats specially).
+ */
+function literalGroups(
+  keys: readonly string[],
+  values: readonly Evaluator[],
+  input: readonly unknown[],
+  frame: Frame,
+): Record<string, unknown> | undefined {
+  if (input.length === 0) return undefined;
+  for (let i = 0; i < input.length; i++) if (input[i] === undefined) return undefined;
+  const state = frame.state;
+  const result = Object.create(null) as Record<string, unknown>;
+  for (let i = 0; i < keys.length; i++) {
+    let data: unknown = input[0];
+    if (input.length > 1) {
+      const items: unknown[] = [];
+      for (let n = 0; n < input.length; n++) {
+        const item = input[n];
+        state.tick();
+        if (Array.isArray(item)) for (let j = 0; j < item.length; j++) items.push(item[j]);
+        else items.push(item);
+      }
+      data = items;
+    }
+    const entry = (values[i] as Evaluator)(data, frame);
+    if (entry !== undefined) result[keys[i] as string] = entry;
+  }
+  return result;
 }
 
 function compileGeneralGroup(

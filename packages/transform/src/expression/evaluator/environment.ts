@@ -15,8 +15,7 @@ export class EvaluationState {
   depth = 0;
   private ticks = 0;
   private readonly deadline: number;
-  /** Regex literals run here: a linear-time engine whose scanning is charged to the time limit. */
-  readonly regex: RegexRunner = createRegexRunner(() => this.tick());
+  private regexRunner: RegexRunner | undefined;
   constructor(
     readonly limits: Limits,
     readonly now: number,
@@ -28,7 +27,14 @@ export class EvaluationState {
       frame: Frame,
     ) => unknown,
   ) {
-    this.deadline = Date.now() + limits.timeLimitMs;
+    // `now` was read at the start of this evaluation: one clock read, not two
+    this.deadline = now + limits.timeLimitMs;
+  }
+
+  /** Regex literals run here: a linear-time engine whose scanning is charged to the time limit. */
+  get regex(): RegexRunner {
+    // made on first use: most evaluations run no regex
+    return (this.regexRunner ??= createRegexRunner(() => this.tick()));
   }
 
   /** Called on entering an expression node. */
@@ -57,6 +63,9 @@ export class EvaluationState {
 /** The functions in scope for every evaluation (the library plus registered functions). */
 export type FunctionScope = ReadonlyMap<string, unknown>;
 
+/** Stands for a variable bound to undefined (`$x := nothing`), which hides an outer `$x`. */
+const UNBOUND_VALUE = Symbol('weft.expression.undefined');
+
 export class Frame {
   // created on first bind: most frames (blocks without assignments) never hold a variable
   private bindings: Map<string, unknown> | undefined;
@@ -71,7 +80,7 @@ export class Frame {
   }
 
   bind(name: string, value: unknown): void {
-    (this.bindings ??= new Map()).set(name, value);
+    (this.bindings ??= new Map()).set(name, value === undefined ? UNBOUND_VALUE : value);
   }
 
   lookup(name: string): unknown {
@@ -80,8 +89,9 @@ export class Frame {
     for (; frame !== undefined; frame = frame.parent) {
       const bindings = frame.bindings;
       if (bindings !== undefined) {
+        // one probe: a variable bound to nothing holds a marker, so `get` alone tells
         const value = bindings.get(name);
-        if (value !== undefined || bindings.has(name)) return value;
+        if (value !== undefined) return value === UNBOUND_VALUE ? undefined : value;
       }
       if (frame.library !== undefined) return frame.library.get(name);
     }

@@ -8,7 +8,7 @@ import {
   type NativeFunction,
   type RegexValue,
 } from '../contract.js';
-import { validateArguments } from '../functions/index.js';
+import { parseSignature, validateArguments, type ParsedSignature } from '../functions/index.js';
 import { expressionError } from '../messages.js';
 import { Frame } from './environment.js';
 
@@ -26,6 +26,8 @@ export interface LambdaValue {
 export interface NativeValue {
   readonly kind: 'native';
   readonly native: NativeFunction;
+  /** The signature, parsed on first call (saves a cache lookup by text on every call). */
+  parsed?: ParsedSignature;
 }
 
 /** `$f(?, 2)`: holes (undefined slots listed in `holes`) are filled left to right. */
@@ -75,6 +77,20 @@ export function makeTailCall(call: Omit<TailCall, 'kind'>): TailCall {
 
 function isTailCall(value: unknown): value is TailCall {
   return typeof value === 'object' && value !== null && TAIL_CALL in value;
+}
+
+/** Library signatures parsed once per text, shared by every engine. */
+const librarySignatures = new Map<string, ParsedSignature>();
+
+function signatureOf(text: string): ParsedSignature {
+  let parsed = librarySignatures.get(text);
+  if (parsed === undefined) {
+    parsed = parseSignature(text);
+    // registered functions may bring their own texts: bound the table
+    if (librarySignatures.size >= 1000) librarySignatures.clear();
+    librarySignatures.set(text, parsed);
+  }
+  return parsed;
 }
 
 export function nativeValue(native: NativeFunction): NativeValue {
@@ -137,10 +153,11 @@ function applyOnce(
     case 'native': {
       const { native } = value;
       const label = name ?? native.name;
-      const validated =
-        native.signature === undefined
-          ? args
-          : validateArguments(native.signature, args, input, label);
+      let validated = args;
+      if (native.signature !== undefined) {
+        const parsed = (value.parsed ??= signatureOf(native.signature));
+        validated = parsed.validate(args, input, label);
+      }
       return native.implementation(validated, new Call(frame, input));
     }
     case 'partial': {

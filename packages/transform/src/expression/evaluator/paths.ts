@@ -19,6 +19,7 @@ import {
   type Sequence,
   type Tuple,
 } from './sequence.js';
+import { compileDecider, plainNames, readNames, UNDECIDED } from './shortcuts.js';
 import { append, isNumeric, isPlainObject, keysOf, toBoolean } from './values.js';
 
 type StageFn = (input: unknown, frame: Frame) => Sequence;
@@ -30,6 +31,8 @@ interface SortPlan {
 
 interface StepPlan {
   evaluate: Evaluator;
+  /** A plain name step (`a` in `x.a`): read directly from objects, `evaluate` for anything else. */
+  name: string | undefined;
   stages: StageFn[];
   tuple: boolean;
   focus: string | undefined;
@@ -39,50 +42,15 @@ interface StepPlan {
   sort: SortPlan | undefined;
 }
 
-/** Marks that a fast path could not decide and the general path evaluation must run. */
-const UNDECIDED = Symbol('undecided');
-
-/**
- * `a.b.c` over objects that are not arrays is plain property access; this shortcut gives the
- * same result as the general evaluation and falls back to it as soon as an array shows up.
- */
-function namesOnly(stepNodes: Node[]): ((input: unknown) => unknown) | undefined {
-  const simple = stepNodes.every(
-    (step) =>
-      step.type === 'name' &&
-      !step.stages &&
-      !step.predicate &&
-      !step.group &&
-      !step.tuple &&
-      !step.keepArray &&
-      step.focus === undefined &&
-      step.index === undefined,
-  );
-  if (!simple) return undefined;
-  const names = stepNodes.map((step) => String(step.value));
-  const last = names.length - 1;
-  return (input) => {
-    let value = input;
-    for (let i = 0; i <= last; i++) {
-      if (Array.isArray(value)) return UNDECIDED;
-      if (typeof value !== 'object' || value === null || isFunctionValue(value)) return undefined;
-      if (!Object.hasOwn(value, names[i] as string)) return undefined;
-      value = (value as Record<string, unknown>)[names[i] as string];
-      if (typeof value === 'function') return undefined;
-    }
-    return Array.isArray(value) && isSequence(value) ? UNDECIDED : value;
-  };
-}
-
 export function compilePath(node: Node): Evaluator {
   const general = compileGeneralPath(node);
-  const fast =
+  const names =
     node.keepSingletonArray || node.group || node.tuple
       ? undefined
-      : namesOnly(node.steps as Node[]);
-  if (fast === undefined) return general;
+      : plainNames(node.steps as Node[]);
+  if (names === undefined) return general;
   return (input, frame) => {
-    const value = fast(input);
+    const value = readNames(input, names);
     return value === UNDECIDED ? general(input, frame) : value;
   };
 }
@@ -135,8 +103,10 @@ function compileGeneralPath(node: Node): Evaluator {
 
 function planStep(step: Node): StepPlan {
   const stages = (step.stages ?? []).map(compileStage);
+  const plain = step.type === 'name' ? plainNames([{ ...step, stages: undefined }]) : undefined;
   return {
     evaluate: step.type === 'sort' ? () => undefined : compile(step),
+    name: plain?.[0],
     stages,
     tuple: step.tuple === true,
     focus: step.focus,
@@ -167,8 +137,23 @@ function evaluateStep(
   const stages = step.stages;
   let results = 0;
   let only: unknown;
+  const name = step.name;
+  const state = frame.state;
   for (let i = 0; i < input.length; i++) {
-    let res = step.evaluate(input[i], frame);
+    const item = input[i];
+    let res: unknown;
+    if (name !== undefined && typeof item === 'object' && item !== null && !Array.isArray(item)) {
+      // what `lookup` gives for an object, without a closure call per item
+      state.tick();
+      res =
+        Object.hasOwn(item, name) && !isFunctionValue(item)
+          ? (item as Record<string, unknown>)[name]
+          : undefined;
+      if (typeof res === 'function') res = undefined;
+      else if (Array.isArray(res) && isSequence(res)) res = step.evaluate(item, frame);
+    } else {
+      res = step.evaluate(item, frame);
+    }
     for (let s = 0; s < stages.length; s++) res = (stages[s] as StageFn)(res, frame);
     if (res === undefined) continue;
     results++;
@@ -274,12 +259,22 @@ export function compileFilter(predicate: Node): StageFn {
     };
   }
   const test = compile(predicate);
+  const decide = compileDecider(predicate);
   return (value, frame) => {
     const tuples = isTupleStream(value);
     const results: Sequence = tuples ? createTupleStream() : createSequence();
     const input = Array.isArray(value) ? value : sequenceOf(value);
+    const state = frame.state;
     for (let index = 0; index < input.length; index++) {
       const item = input[index];
+      if (decide !== undefined && !tuples) {
+        const decided = decide(item);
+        if (decided !== UNDECIDED) {
+          state.tick();
+          if (decided === true) results.push(item);
+          continue;
+        }
+      }
       let res = tuples
         ? test((item as Tuple)['@'], frameFromTuple(frame, item as Tuple))
         : test(item, frame);

@@ -337,6 +337,49 @@ function formatMarker(
   return String(value);
 }
 
+function digits(value: number, width: number): string {
+  const text = String(value);
+  return text.length >= width ? text : '0'.repeat(width - text.length) + text;
+}
+
+/**
+ * The default picture in UTC, `YYYY-MM-DDTHH:mm:ss.sssZ`, written from the day number without
+ * a Date object or the picture machinery (the common `$fromMillis(x)`); undefined outside
+ * years 0–9999 or for an invalid time, where the general formatting runs. The civil date from
+ * the day count is Howard Hinnant's `civil_from_days`.
+ */
+function isoTimestamp(millis: number): string | undefined {
+  // what `new Date(millis)` keeps of the value: its integer part (TimeClip)
+  if (!(Math.abs(millis) <= 8.64e15)) return undefined;
+  const time = Math.trunc(millis);
+  const days = Math.floor(time / MILLIS_IN_A_DAY);
+  const inDay = time - days * MILLIS_IN_A_DAY;
+  const shifted = days + 719468;
+  const era = Math.floor(shifted / 146097);
+  const dayOfEra = shifted - era * 146097;
+  const yearOfEra = Math.floor(
+    (dayOfEra -
+      Math.floor(dayOfEra / 1460) +
+      Math.floor(dayOfEra / 36524) -
+      Math.floor(dayOfEra / 146096)) /
+      365,
+  );
+  const dayOfYear =
+    dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const monthIndex = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * monthIndex + 2) / 5) + 1;
+  const month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  if (year < 0 || year > 9999) return undefined;
+  const hours = Math.floor(inDay / 3600000);
+  const minutes = Math.floor(inDay / 60000) % 60;
+  const seconds = Math.floor(inDay / 1000) % 60;
+  return (
+    `${digits(year, 4)}-${digits(month, 2)}-${digits(day, 2)}T${digits(hours, 2)}:` +
+    `${digits(minutes, 2)}:${digits(seconds, 2)}.${digits(inDay % 1000, 3)}Z`
+  );
+}
+
 /** Analysed pictures are never modified after analysis, so they can be shared. */
 export const analysedPicture = boundedCache(256, analyseDateTimePicture);
 
@@ -348,6 +391,10 @@ export function formatDateTime(
   picture: string | undefined,
   timezone: string | undefined,
 ): string {
+  if (picture === undefined && timezone === undefined) {
+    const iso = isoTimestamp(millis);
+    if (iso !== undefined) return iso;
+  }
   let offsetHours = 0;
   let offsetMinutes = 0;
   if (timezone !== undefined) {

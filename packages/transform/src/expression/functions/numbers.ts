@@ -33,6 +33,8 @@ export function castNumber(value: unknown): number | undefined {
  * (not by multiplying) so that binary floating point does not move the half-way point.
  */
 export function roundHalfEven(value: number, precision?: number): number {
+  const quick = roundHalfEvenQuickly(value, precision);
+  if (quick !== undefined) return quick;
   let shifted = value;
   if (precision) {
     const [mantissa, exponent] = value.toString().split('e');
@@ -44,6 +46,32 @@ export function roundHalfEven(value: number, precision?: number): number {
     const [mantissa, exponent] = result.toString().split('e');
     result = Number(`${mantissa}e${exponent ? Number(exponent) - precision : -precision}`);
   }
+  return Object.is(result, -0) ? 0 : result;
+}
+
+const POWERS_OF_TEN = [
+  1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/**
+ * The common case of roundHalfEven without string conversions: the same result, or undefined
+ * when it cannot be sure. `value * 10^p` and the decimal-string shift differ by a few units in
+ * the last place at most, so when the product is not within a tolerance of a half-way point,
+ * both round to the same integer `r` (and neither is a tie). Shifting back, `r / 10^p` and
+ * the string shift `r e-p` are both the correctly rounded value of the exact quotient (r and
+ * 10^p are exact doubles), so they are equal.
+ */
+function roundHalfEvenQuickly(value: number, precision: number | undefined): number | undefined {
+  if (precision === undefined || precision === 0) return undefined;
+  if (!Number.isInteger(precision) || precision < 1 || precision > 15) return undefined;
+  const scale = POWERS_OF_TEN[precision] as number;
+  const shifted = value * scale;
+  const magnitude = Math.abs(shifted);
+  if (!(magnitude < 2 ** 50)) return undefined;
+  const rounded = Math.round(shifted);
+  const tolerance = Math.max(magnitude, 1) * 1e-14;
+  if (Math.abs(Math.abs(rounded - shifted) - 0.5) <= tolerance) return undefined;
+  const result = rounded / scale;
   return Object.is(result, -0) ? 0 : result;
 }
 

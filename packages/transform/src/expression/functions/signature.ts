@@ -4,7 +4,7 @@
 // match by hand (memoised, so a hostile lambda signature cannot make it exponential) and never
 // builds a RegExp from signature text.
 
-import { ExpressionError } from '../contract.js';
+import { ExpressionError, isFunctionValue } from '../contract.js';
 import { typeSymbol } from './values.js';
 
 type Quantifier = 'one' | 'optional' | 'some';
@@ -174,6 +174,12 @@ function mismatch(
   );
 }
 
+/** Item types whose letter is decided by `typeof` alone (a function value is an object). */
+const PRIMITIVE_ITEM_TYPES: Readonly<Record<string, string | undefined>> = Object.assign(
+  Object.create(null) as Record<string, string>,
+  { n: 'number', s: 'string', b: 'boolean' },
+);
+
 function checkArrayItems(
   parameter: SignatureParameter,
   arg: unknown,
@@ -184,6 +190,12 @@ function checkArrayItems(
   if (letter !== 'a') return matched === parameter.subtype;
   const items = arg as unknown[];
   if (items.length === 0) return true;
+  // the common typed arrays without a call per item
+  const primitive = PRIMITIVE_ITEM_TYPES[parameter.subtype.charAt(0)];
+  if (primitive !== undefined) {
+    for (let i = 0; i < items.length; i++) if (typeof items[i] !== primitive) return false;
+    return true;
+  }
   const itemType = typeSymbol(items[0]);
   if (itemType !== parameter.subtype.charAt(0)) return false;
   return items.every((item) => typeSymbol(item) === itemType);
@@ -204,31 +216,122 @@ function arrayItemError(
   );
 }
 
+/**
+ * How one argument-type string validates. `direct`: the validated arguments are the arguments
+ * themselves followed by `missing` undefineds (no context item, no array wrapping or item
+ * check), so no per-parameter work is needed.
+ */
+interface MatchPlan {
+  readonly taken: number[];
+  readonly direct: boolean;
+  readonly missing: number;
+}
+
+function planFor(
+  parameters: readonly SignatureParameter[],
+  taken: number[],
+  letters: string,
+): MatchPlan {
+  let direct = true;
+  let missing = 0;
+  let argIndex = 0;
+  let letterIndex = 0;
+  for (let index = 0; index < parameters.length && direct; index++) {
+    const parameter = parameters[index] as SignatureParameter;
+    const length = taken[index] ?? 0;
+    if (length === 0) {
+      // a context fill, or an unmatched optional consuming a slot that holds an argument
+      if (parameter.usesContext || argIndex < letters.length) direct = false;
+      missing++;
+      argIndex++;
+      continue;
+    }
+    if (parameter.type === 'a') {
+      for (let i = 0; i < length; i++) if (letters.charAt(letterIndex + i) !== 'a') direct = false;
+      if (parameter.subtype !== undefined) direct = false;
+    }
+    letterIndex += length;
+    argIndex += length;
+  }
+  return { taken, direct: direct && letterIndex === letters.length, missing };
+}
+
+/**
+ * `typeSymbol` as a digit 1–8 (never 0, so argument lists of different lengths differ):
+ * s n b l a o f m.
+ */
+function typeCode(value: unknown): number {
+  switch (typeof value) {
+    case 'string':
+      return 1;
+    case 'number':
+      return 2;
+    case 'boolean':
+      return 3;
+    case 'function':
+      return 7;
+    case 'object':
+      if (value === null) return 4;
+      if (isFunctionValue(value)) return 7;
+      return Array.isArray(value) ? 5 : 6;
+    default:
+      return 8;
+  }
+}
+/** Beyond this many arguments the numeric key could overflow 2^53: use the letters. */
+const MAX_KEYED_ARGUMENTS = 12;
+
 /** A parsed signature with its matches memoised per argument-type string (the hot path). */
 class Signature implements ParsedSignature {
-  private readonly matches = new Map<string, number[] | null>();
+  private readonly matches = new Map<string, MatchPlan | null>();
+  // the last argument types seen, as a number: a call site usually passes the same types
+  private lastKey = -1;
+  private lastLetters = '';
+  private lastPlan: MatchPlan | null = null;
 
   constructor(
     readonly definition: string,
     private readonly parameters: readonly SignatureParameter[],
   ) {}
 
-  private match(letters: string): number[] | undefined {
-    let taken = this.matches.get(letters);
-    if (taken === undefined) {
-      taken = matchLetters(this.parameters, letters, true) ?? null;
+  private match(letters: string): MatchPlan | null {
+    let plan = this.matches.get(letters);
+    if (plan === undefined) {
+      const taken = matchLetters(this.parameters, letters, true);
+      plan = taken ? planFor(this.parameters, taken, letters) : null;
       // Few distinct type strings occur per signature; bound the memo all the same.
       if (this.matches.size >= 64) this.matches.clear();
-      this.matches.set(letters, taken);
+      this.matches.set(letters, plan);
     }
-    return taken ?? undefined;
+    return plan;
   }
 
   validate(args: readonly unknown[], context: unknown, name = 'anonymous'): unknown[] {
-    let letters = '';
-    for (let i = 0; i < args.length; i++) letters += typeSymbol(args[i]);
-    const taken = this.match(letters);
-    if (!taken) return mismatch(this.parameters, args, letters, name);
+    let key = 0;
+    if (args.length <= MAX_KEYED_ARGUMENTS)
+      for (let i = 0; i < args.length; i++) key = key * 16 + typeCode(args[i]);
+    let letters: string;
+    let plan: MatchPlan | null;
+    if (key === this.lastKey && key !== 0) {
+      letters = this.lastLetters;
+      plan = this.lastPlan;
+    } else {
+      letters = '';
+      for (let i = 0; i < args.length; i++) letters += typeSymbol(args[i]);
+      plan = this.match(letters);
+      if (key !== 0) {
+        this.lastKey = key;
+        this.lastLetters = letters;
+        this.lastPlan = plan;
+      }
+    }
+    if (!plan) return mismatch(this.parameters, args, letters, name);
+    if (plan.direct) {
+      const validated = args.slice();
+      for (let i = 0; i < plan.missing; i++) validated.push(undefined);
+      return validated;
+    }
+    const taken = plan.taken;
     const validated: unknown[] = [];
     let argIndex = 0;
     let letterIndex = 0;
