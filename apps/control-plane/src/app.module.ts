@@ -11,6 +11,8 @@ import { KeysController } from './keys/keys.controller.js';
 import { OrgKeys } from './keys/org-keys.js';
 import { ReencryptionJobs } from './keys/reencryption.js';
 import { SecretsController } from './vault/secrets.controller.js';
+import { ApiKeys } from './identity/api-keys.js';
+import { ApiKeysController } from './identity/api-keys.controller.js';
 import { PasswordLogin } from './identity/password-login.js';
 import { SESSION_OPTIONS, SessionController } from './identity/session.controller.js';
 import { Sessions } from './identity/sessions.js';
@@ -34,13 +36,20 @@ export class AppModule {
           environmentOwnership: environmentOwnership(deps.dataSource),
         }),
       ],
-      controllers: [SecretsController, KeysController, AuditController, SessionController],
+      controllers: [
+        SecretsController,
+        KeysController,
+        AuditController,
+        SessionController,
+        ApiKeysController,
+      ],
       providers: [
         { provide: DataSource, useValue: deps.dataSource },
         { provide: OrgKeys, useValue: deps.keys },
         { provide: ReencryptionJobs, useValue: deps.reencryption },
         { provide: SecretsVault, useValue: new SecretsVault(deps.dataSource, deps.keys) },
         { provide: Sessions, useValue: deps.sessions },
+        { provide: ApiKeys, useValue: deps.apiKeys },
         { provide: PasswordLogin, useValue: deps.passwordLogin },
         { provide: SignInLimiter, useValue: new SignInLimiter(config.sessions.signInsPerMinute) },
         { provide: SESSION_OPTIONS, useValue: { secure: config.sessions.secureCookies } },

@@ -158,6 +158,13 @@ async function fill(url: string): Promise<void> {
     );
     // A sequence position the migrations alone would not reproduce.
     await c.query(
+      `INSERT INTO api_keys (org_id, name, prefix, secret_hash, role_ids, created_by, expires_at,
+                             last_used_ip)
+       VALUES ($1, 'ci — déploiement', 'abcdef012345', sha256('s'), ARRAY[$2::uuid], $3,
+               now() + interval '30 days', '192.0.2.4')`,
+      [org, admin, ada],
+    );
+    await c.query(
       `INSERT INTO sessions (token_hash, csrf_hash, user_id, active_org_id, idle_timeout_seconds,
                              absolute_expires_at, revoked_at, revoked_reason, ip, user_agent)
        VALUES (sha256('a'), sha256('b'), $1, $2, 1800, now() + interval '12 hours', NULL, NULL,

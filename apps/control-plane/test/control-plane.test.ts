@@ -66,6 +66,8 @@ describe('control plane over real PostgreSQL, NATS and S3', () => {
       '/api/v1/auth/session',
       '/api/v1/environments/{environmentId}/secrets',
       '/api/v1/environments/{environmentId}/secrets/{name}',
+      '/api/v1/organizations/{orgId}/api-keys',
+      '/api/v1/organizations/{orgId}/api-keys/{keyId}',
       '/api/v1/organizations/{orgId}/audit-events',
       '/api/v1/organizations/{orgId}/audit-events/verify',
       '/api/v1/organizations/{orgId}/keys',
@@ -79,10 +81,12 @@ describe('control plane over real PostgreSQL, NATS and S3', () => {
   it('declares a catalogue action on every endpoint', () => {
     expect(listEndpoints(controlPlane.app).map((e) => `${e.route} → ${e.action}`)).toEqual([
       'DELETE /api/v1/environments/:environmentId/secrets/:name → secret.write',
+      'DELETE /api/v1/organizations/:orgId/api-keys/:keyId → api_key.manage',
       'GET /api/docs → system.docs',
       'GET /api/v1/auth/session → session.read',
       'GET /api/v1/environments/:environmentId/secrets → secret.list',
       'GET /api/v1/environments/:environmentId/secrets/:name → secret.list',
+      'GET /api/v1/organizations/:orgId/api-keys → api_key.manage',
       'GET /api/v1/organizations/:orgId/audit-events → audit.read',
       'GET /api/v1/organizations/:orgId/audit-events/verify → audit.read',
       'GET /api/v1/organizations/:orgId/keys → organization.manage',
@@ -90,6 +94,7 @@ describe('control plane over real PostgreSQL, NATS and S3', () => {
       'GET /ready → system.ready',
       'POST /api/v1/auth/login → session.create',
       'POST /api/v1/auth/logout → session.manage',
+      'POST /api/v1/organizations/:orgId/api-keys → api_key.manage',
       'POST /api/v1/organizations/:orgId/keys/rotate → organization.manage',
       'PUT /api/v1/environments/:environmentId/secrets/:name → secret.write',
     ]);

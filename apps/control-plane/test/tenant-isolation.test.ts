@@ -2,8 +2,13 @@ import type { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '@weft/testing';
 import { bootstrapFirstAdmin } from '../src/bootstrap/first-admin.js';
 import { createDataSource } from '../src/database/data-source.js';
-import { TENANT_TABLES } from '../src/database/migrations/1764200000000-tenant-isolation.js';
-import { asOrgId, inTenant, type OrgId } from '../src/database/tenant.js';
+import {
+  ALL_TENANT_TABLES as TENANT_TABLES,
+  asOrgId,
+  inTenant,
+  type OrgId,
+} from '../src/database/tenant.js';
+import { ApiKeys } from '../src/identity/api-keys.js';
 import { SecretsVault } from '../src/vault/secrets-vault.js';
 import { testOrgKeys } from './support.js';
 
@@ -58,6 +63,14 @@ describe('row-level security between organizations', () => {
       }
       if (slug === 'bravo') bEnvironment = result.environments[0]!.id;
       await keys.rotate(orgId);
+      const [role] = (await dataSource.query(`SELECT id FROM roles WHERE org_id = $1 LIMIT 1`, [
+        orgId,
+      ])) as Array<{ id: string }>;
+      await new ApiKeys(dataSource).create(
+        orgId,
+        { type: 'user', id: result.admin.id },
+        { name: `${slug}-ci`, roleIds: [role!.id] },
+      );
     }
     [a, b] = orgs as [OrgId, OrgId];
   });

@@ -21,6 +21,7 @@ const EXPECTED_CATALOGUE: Record<string, string> = {
   'organization.list': 'authenticated',
   'organization.read': 'organization member',
   'organization.manage': 'organization admin',
+  'api_key.manage': 'organization member',
   'environment.manage': 'organization admin',
   'role.manage': 'organization admin',
   'member.manage': 'organization admin',

@@ -54,6 +54,11 @@ const CATALOGUE = {
     admin: true,
     description: "Change the organization's settings",
   },
+  'api_key.manage': {
+    scope: 'organization',
+    description:
+      'Create, list and revoke API keys for scripts and CI (your own; administrators: all), never with more access than you hold',
+  },
   'environment.manage': {
     scope: 'organization',
     admin: true,

@@ -9,6 +9,7 @@ import { KeysSecretsAudit1764100000000 } from './migrations/1764100000000-keys-s
 import { TenantIsolation1764200000000 } from './migrations/1764200000000-tenant-isolation.js';
 import { AuditChain1764300000000 } from './migrations/1764300000000-audit-chain.js';
 import { Sessions1764400000000 } from './migrations/1764400000000-sessions.js';
+import { ApiKeys1764500000000 } from './migrations/1764500000000-api-keys.js';
 
 export const ENTITIES = [Organization, Environment, User, RoleRecord, Membership];
 /** Every migration, in order. Schema changes only ever happen through these. */
@@ -18,6 +19,7 @@ export const MIGRATIONS = [
   TenantIsolation1764200000000,
   AuditChain1764300000000,
   Sessions1764400000000,
+  ApiKeys1764500000000,
 ];
 
 export interface DatabaseSettings {

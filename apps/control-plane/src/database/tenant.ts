@@ -1,6 +1,15 @@
 import type { DataSource } from 'typeorm';
 import type { Queryable } from './sql.js';
-import { TENANT_ROLE } from './migrations/1764200000000-tenant-isolation.js';
+import { TENANT_ROLE, TENANT_TABLES } from './migrations/1764200000000-tenant-isolation.js';
+
+/**
+ * Every table whose rows belong to one organization (each has row-level security for
+ * `weft_tenant`; a test checks the database against this list).
+ */
+export const ALL_TENANT_TABLES: ReadonlyArray<{ table: string; orgColumn: string }> = [
+  ...TENANT_TABLES,
+  { table: 'api_keys', orgColumn: 'org_id' },
+];
 
 declare const ORG_ID: unique symbol;
 

@@ -1,6 +1,7 @@
 import { safeEqual } from '@weft/crypto';
 import type { Logger } from '@weft/log-schema';
 import type { Principal } from '@weft/rbac';
+import type { ApiKeys } from './api-keys.js';
 import type { Principals } from './principals.js';
 import { tokenHash, type ActiveSession, type Sessions } from './sessions.js';
 
@@ -13,6 +14,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface AuthenticatedHttpRequest {
   method: string;
+  ip?: string;
   path?: string;
   headers: Record<string, string | string[] | undefined>;
   principal?: Principal;
@@ -37,13 +39,15 @@ export function readCookie(
 }
 
 /**
- * Turns a session cookie into the request's principal before the action guard runs. No cookie,
+ * Turns an API key (Authorization: Bearer) or a session cookie into the request's principal
+ * before the action guard runs. No cookie,
  * or one naming no live session: the request stays anonymous (the guard then refuses anything
  * not public). A cookie-authenticated write must carry the session's CSRF token in
  * `x-csrf-token`; signing in is the one write that needs none (it has no session yet).
  */
 export function authenticate(
   sessions: Sessions,
+  apiKeys: ApiKeys,
   principals: Principals,
   logger: Logger,
   options: { signInPath: string },
@@ -54,6 +58,24 @@ export function authenticate(
     next: (error?: unknown) => void,
   ) => {
     void (async () => {
+      // Scripts and CI: `Authorization: Bearer weft_…`. No cookie, so no CSRF to check.
+      const authorization = request.headers.authorization;
+      if (typeof authorization === 'string') {
+        const bearer = /^Bearer (\S+)$/.exec(authorization)?.[1];
+        const key =
+          bearer === undefined ? undefined : await apiKeys.authenticate(bearer, request.ip);
+        if (key === undefined) {
+          response.status(401).json({
+            error: {
+              code: 'API_KEY_INVALID',
+              message: 'the API key is unknown, revoked or expired',
+            },
+          });
+          return;
+        }
+        request.principal = await principals.forApiKey(key.keyId, key.orgId, key.roleIds);
+        return next();
+      }
       const token = readCookie(request.headers.cookie, SESSION_COOKIE);
       if (token === undefined) return next();
       const session = await sessions.authenticate(token);

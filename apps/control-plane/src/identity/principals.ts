@@ -6,31 +6,49 @@ import { asOrgId, inTenant } from '../database/tenant.js';
 export class Principals {
   constructor(private readonly db: DataSource) {}
 
+  /** An API key acts in its organization with the roles it carries (those its creator still holds). */
+  async forApiKey(keyId: string, orgId: string, roleIds: readonly string[]): Promise<Principal> {
+    const rows = (await inTenant(this.db, asOrgId(orgId), (tx) =>
+      tx.query(
+        `SELECT id, name, admin, default_levels, environment_levels FROM roles
+         WHERE org_id = $1 AND id = ANY ($2::uuid[])`,
+        [orgId, [...roleIds]],
+      ),
+    )) as RoleRow[];
+    return resolvePrincipal({ kind: 'api_key', id: keyId, orgId }, rows.map(toRole));
+  }
+
   async forUser(userId: string, orgId: string | null): Promise<Principal> {
     if (orgId === null) return resolvePrincipal({ kind: 'user', id: userId });
+    // A member with no roles is still a member (of the organization, with no access levels);
+    // no membership any more: signed in, but acting in no organization.
     const rows = (await inTenant(this.db, asOrgId(orgId), (tx) =>
       tx.query(
         `SELECT r.id, r.name, r.admin, r.default_levels, r.environment_levels
-         FROM memberships m JOIN roles r ON r.id = ANY (m.role_ids)
+         FROM memberships m LEFT JOIN roles r ON r.id = ANY (m.role_ids)
          WHERE m.user_id = $1 AND m.org_id = $2`,
         [userId, orgId],
       ),
-    )) as Array<{
-      id: string;
-      name: string;
-      admin: boolean;
-      default_levels: AccessLevel[];
-      environment_levels: Record<string, AccessLevel[]>;
-    }>;
-    // No membership (any more): signed in, but acting in no organization.
+    )) as Array<RoleRow | { id: null }>;
     if (rows.length === 0) return resolvePrincipal({ kind: 'user', id: userId });
-    const roles: Role[] = rows.map((row) => ({
-      id: row.id,
-      name: row.name,
-      admin: row.admin,
-      environments: row.environment_levels,
-      defaultEnvironmentLevels: row.default_levels,
-    }));
+    const roles = rows.filter((row): row is RoleRow => row.id !== null).map(toRole);
     return resolvePrincipal({ kind: 'user', id: userId, orgId }, roles);
   }
+}
+interface RoleRow {
+  id: string;
+  name: string;
+  admin: boolean;
+  default_levels: AccessLevel[];
+  environment_levels: Record<string, AccessLevel[]>;
+}
+
+function toRole(row: RoleRow): Role {
+  return {
+    id: row.id,
+    name: row.name,
+    admin: row.admin,
+    environments: row.environment_levels,
+    defaultEnvironmentLevels: row.default_levels,
+  };
 }

@@ -13,6 +13,7 @@ import {
 import type { ControlPlaneConfig, S3Settings } from '../config/control-plane.config.js';
 import { createDataSource, pendingMigrations } from '../database/data-source.js';
 import { BackupScheduler } from '../backup/index.js';
+import { ApiKeys } from '../identity/api-keys.js';
 import { PasswordLogin } from '../identity/password-login.js';
 import { Principals } from '../identity/principals.js';
 import { Sessions } from '../identity/sessions.js';
@@ -30,6 +31,7 @@ export interface ControlPlaneDependencies {
   sessions: Sessions;
   passwordLogin: PasswordLogin;
   principals: Principals;
+  apiKeys: ApiKeys;
   close(): Promise<void>;
 }
 
@@ -149,6 +151,7 @@ export async function openDependencies(
     sessions: new Sessions(dataSource, config.sessions),
     passwordLogin,
     principals: new Principals(dataSource),
+    apiKeys: new ApiKeys(dataSource),
     async close() {
       clearInterval(flushTimer);
       await backups?.stop();
