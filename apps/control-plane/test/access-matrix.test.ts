@@ -1,0 +1,180 @@
+// The access matrix, generated from the action catalogue: every endpoint the application has is
+// called as nobody, as a member of another organization, with each access level on the right and
+// on the wrong environment, and as an administrator; the status must be exactly what the
+// catalogue says. An endpoint added tomorrow is in this table tomorrow, without editing it.
+import { randomUUID } from 'node:crypto';
+import { ACCESS_LEVELS, ACTION_CATALOGUE, type AccessLevel, type Action } from '@weft/rbac';
+import { listEndpoints } from '@weft/server-kit';
+import { createTestDatabase, type TestDatabase } from '@weft/testing';
+import pg from 'pg';
+import { bootstrapFirstAdmin, type FirstAdminResult } from '../src/bootstrap/first-admin.js';
+import { createControlPlane, type ControlPlane } from '../src/control-plane.js';
+import { createDataSource } from '../src/database/data-source.js';
+import { capturingLogger, listen, testConfig, testOrgKeys } from './support.js';
+
+type Caller =
+  | { kind: 'nobody' }
+  | { kind: 'other-org' }
+  | { kind: 'admin' }
+  | { kind: 'level'; level: AccessLevel; on: 'right' | 'wrong' };
+
+interface Credentials {
+  cookie: string;
+  csrf: string;
+}
+
+const LEVEL_ORDER: Record<AccessLevel, AccessLevel[]> = {
+  // What each granted level implies (View Logs and Agent Install imply nothing else).
+  view_logs: ['view_logs'],
+  agent_install: ['agent_install'],
+  read: ['read'],
+  execute: ['execute', 'read'],
+  write: ['write', 'execute', 'read'],
+};
+
+/** The status class the catalogue predicts: allowed (the guard lets it through), 401 or 403. */
+function predicted(action: Action, caller: Caller): 'allowed' | 401 | 403 {
+  const requirement = ACTION_CATALOGUE[action];
+  if (requirement.scope === 'public') return 'allowed';
+  if (caller.kind === 'nobody') return 401;
+  if (requirement.scope === 'authenticated') return 'allowed';
+  if (caller.kind === 'other-org') return 403;
+  if (caller.kind === 'admin') return 'allowed';
+  if (requirement.scope === 'organization')
+    return 'admin' in requirement && requirement.admin ? 403 : 'allowed';
+  if (caller.on === 'wrong') return 403;
+  return LEVEL_ORDER[caller.level].includes(requirement.level) ? 'allowed' : 403;
+}
+
+describe('access matrix generated from the action catalogue', () => {
+  let database: TestDatabase;
+  let controlPlane: ControlPlane;
+  let url: string;
+  let acme: FirstAdminResult;
+  let globex: FirstAdminResult;
+  let right: string;
+  let wrong: string;
+  const credentials = new Map<string, () => Promise<Credentials>>();
+
+  async function sql(
+    text: string,
+    params: unknown[] = [],
+  ): Promise<Array<Record<string, unknown>>> {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      return (await client.query(text, params)).rows as Array<Record<string, unknown>>;
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** A fresh session for a person (no password round trip: sign-in has its own tests). */
+  function sessionOf(userId: string, orgId: string): () => Promise<Credentials> {
+    return async () => {
+      const created = await controlPlane.dependencies.sessions.create(userId, orgId, {});
+      return { cookie: `weft_session=${created.token}`, csrf: created.csrfToken };
+    };
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const setup = createDataSource({ url: database.url, poolSize: 2 });
+    await setup.initialize();
+    const keys = testOrgKeys(setup);
+    const org = (slug: string) => ({
+      organizationName: slug,
+      organizationSlug: slug,
+      adminEmail: `admin@${slug}.example`,
+      adminFirstName: 'A',
+      adminLastName: 'B',
+    });
+    acme = await bootstrapFirstAdmin(setup, keys, org('acme'));
+    globex = await bootstrapFirstAdmin(setup, keys, org('globex'));
+    await setup.destroy();
+    right = acme.environments.find((e) => e.name === 'development')!.id;
+    wrong = acme.environments.find((e) => e.name === 'production')!.id;
+
+    controlPlane = await createControlPlane(
+      testConfig(database.url, { WEFT_COOKIE_SECURE: 'false' }),
+      capturingLogger().logger,
+    );
+    url = await listen(controlPlane.app);
+    credentials.set('admin', sessionOf(acme.admin.id, acme.organization.id));
+    credentials.set('other-org', sessionOf(globex.admin.id, globex.organization.id));
+    // One person per access level, holding it on the development environment only.
+    for (const level of ACCESS_LEVELS) {
+      const [role] = await sql(
+        `INSERT INTO roles (org_id, name, environment_levels) VALUES ($1, $2, $3::jsonb) RETURNING id`,
+        [acme.organization.id, `only ${level}`, JSON.stringify({ [right]: [level] })],
+      );
+      const [user] = await sql(
+        `INSERT INTO users (email, first_name, last_name) VALUES ($1, 'L', 'Evel') RETURNING id`,
+        [`${level}@acme.example`],
+      );
+      await sql(
+        `INSERT INTO memberships (org_id, user_id, role_ids) VALUES ($1, $2, ARRAY[$3::uuid])`,
+        [acme.organization.id, user!.id, role!.id],
+      );
+      credentials.set(level, sessionOf(user!.id as string, acme.organization.id));
+    }
+  });
+  afterAll(async () => {
+    await controlPlane.app.close();
+    await controlPlane.dependencies.close();
+    await database.drop();
+  });
+
+  const callers: Caller[] = [
+    { kind: 'nobody' },
+    { kind: 'other-org' },
+    { kind: 'admin' },
+    ...ACCESS_LEVELS.flatMap((level) =>
+      (['right', 'wrong'] as const).map((on): Caller => ({ kind: 'level', level, on })),
+    ),
+  ];
+
+  it('covers every endpoint, and every endpoint declares a catalogue action', () => {
+    const endpoints = listEndpoints(controlPlane.app);
+    expect(endpoints.length).toBeGreaterThan(10);
+    for (const endpoint of endpoints) expect(endpoint.action).toBeDefined();
+  });
+
+  it('answers each caller exactly as the catalogue predicts', async () => {
+    const mismatches: string[] = [];
+    let calls = 0;
+    for (const endpoint of listEndpoints(controlPlane.app)) {
+      const [method, template] = endpoint.route.split(' ') as [string, string];
+      const action = endpoint.action as Action;
+      for (const caller of callers) {
+        const environment = caller.kind === 'level' && caller.on === 'wrong' ? wrong : right;
+        const path = template
+          .replace(':orgId', acme.organization.id)
+          .replace(':environmentId', environment)
+          .replace(':name', 'MATRIX_PROBE')
+          .replace(':keyId', randomUUID());
+        const key = caller.kind === 'level' ? caller.level : caller.kind;
+        const auth = caller.kind === 'nobody' ? undefined : await credentials.get(key)!();
+        const res = await fetch(`${url}${path}`, {
+          method,
+          headers: {
+            'content-type': 'application/json',
+            ...(auth ? { cookie: auth.cookie, 'x-csrf-token': auth.csrf } : {}),
+          },
+          ...(method === 'GET' || method === 'DELETE' ? {} : { body: '{}' }),
+        });
+        await res.arrayBuffer();
+        calls += 1;
+        const expected = predicted(action, caller);
+        const actual = res.status === 401 || res.status === 403 ? res.status : 'allowed';
+        if (actual !== expected) {
+          mismatches.push(
+            `${endpoint.route} (${action}) as ${JSON.stringify(caller)}: ${res.status}, expected ${expected}`,
+          );
+        }
+      }
+    }
+    expect(calls).toBeGreaterThan(100);
+    expect(mismatches).toEqual([]);
+  }, 120_000);
+});
