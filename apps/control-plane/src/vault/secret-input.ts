@@ -54,6 +54,10 @@ export function assertSecretName(name: unknown): asserts name is string {
   }
 }
 
+// A lone UTF-16 surrogate: JSON allows it, PostgreSQL's UTF-8 cannot hold it (it would be
+// silently replaced), so it is refused rather than stored changed.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** Checks a request body; throws VaultError naming the first bad field (never echoing a value). */
 export function parseSecretWrite(body: unknown): SecretWrite {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -65,6 +69,12 @@ export function parseSecretWrite(body: unknown): SecretWrite {
   );
   if (unknown.length > 0) {
     throw new VaultError('SECRET_INVALID', `unknown field "${unknown[0]}"`, unknown[0]);
+  }
+  for (const field of ['value', 'description', 'reference'] as const) {
+    const text = input[field];
+    if (typeof text === 'string' && LONE_SURROGATE.test(text)) {
+      throw new VaultError('SECRET_INVALID', `${field} must be well-formed Unicode`, field);
+    }
   }
   const kind = input.kind ?? 'credential';
   if (typeof kind !== 'string' || !(SECRET_KINDS as readonly string[]).includes(kind)) {
