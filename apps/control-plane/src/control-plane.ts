@@ -28,6 +28,12 @@ export async function createControlPlane(
       description:
         'Identity, organizations, environments, projects, deployments and the activity log.',
     });
+    // request.ip: the socket's address unless a trusted proxy forwarded it.
+    const http = app.getHttpAdapter().getInstance() as { set(name: string, value: unknown): void };
+    http.set(
+      'trust proxy',
+      config.sessions.trustedProxies.length > 0 ? config.sessions.trustedProxies : false,
+    );
     // Before any route (and so before the action guard): the session cookie becomes a principal.
     app.use(
       authenticate(dependencies.sessions, dependencies.apiKeys, dependencies.principals, logger, {

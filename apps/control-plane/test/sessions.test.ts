@@ -80,6 +80,7 @@ describe('sign-in, sessions, CSRF, lockout and throttling over HTTP', () => {
         WEFT_COOKIE_SECURE: 'false',
         WEFT_LOGIN_MAX_FAILURES: '3',
         WEFT_LOGIN_RATE_PER_MINUTE: '20',
+        WEFT_TRUSTED_PROXIES: '127.0.0.1, ::1',
       }),
       log.logger,
     );
@@ -205,14 +206,20 @@ describe('sign-in, sessions, CSRF, lockout and throttling over HTTP', () => {
     }
   });
 
-  it('throttles sign-in attempts per address', async () => {
-    let limited: Reply | undefined;
+  it('throttles sign-in attempts per client address (as forwarded by a trusted proxy)', async () => {
+    const attempt = (client: string) =>
+      fetch(`${url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': client },
+        body: JSON.stringify({ email: 'nobody@acme.example', password: 'x' }),
+      }).then(async (res) => ({ status: res.status, body: (await res.json()) as unknown }));
+    let limited: { status: number; body: unknown } | undefined;
     for (let i = 0; i < 25 && limited === undefined; i += 1) {
-      const attempt = await http('POST', '/api/v1/auth/login', {
-        body: { email: 'nobody@acme.example', password: 'x' },
-      });
-      if (attempt.status === 429) limited = attempt;
+      const reply = await attempt('198.51.100.7');
+      if (reply.status === 429) limited = reply;
     }
+    // Another client behind the same proxy is not throttled with it.
+    expect((await attempt('198.51.100.8')).status).toBe(401);
     expect(limited?.body).toEqual({
       error: {
         code: 'RATE_LIMITED',

@@ -45,6 +45,7 @@ describe('control plane configuration', () => {
       idleTimeoutMs: 30 * 60_000,
       absoluteTimeoutMs: 12 * 3_600_000,
       secureCookies: true,
+      trustedProxies: [],
       maxFailures: 10,
       lockMs: 15 * 60_000,
       signInsPerMinute: 30,

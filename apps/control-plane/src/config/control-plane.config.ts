@@ -1,4 +1,4 @@
-import { IsBoolean, IsInt, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import {
   IsListenAddress,
   IsUrlWithProtocol,
@@ -93,6 +93,17 @@ export class ControlPlaneEnv extends WithBackupSettings(
   @Max(24 * 60)
   WEFT_LOGIN_LOCK_MINUTES: number = 15;
 
+  /**
+   * Reverse proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For is
+   * believed. Unset: the client address is the socket's — behind a proxy, set this, or every
+   * client looks like the proxy (to the sign-in throttle and the audit trail).
+   */
+  @IsOptional()
+  @Matches(/^[0-9a-fA-F:.\/]+(\s*,\s*[0-9a-fA-F:.\/]+)*$/, {
+    message: 'WEFT_TRUSTED_PROXIES must be a comma-separated list of addresses or CIDR ranges',
+  })
+  WEFT_TRUSTED_PROXIES?: string;
+
   /** Sign-in attempts per client address per minute, per replica. */
   @ToInt()
   @IsInt()
@@ -116,6 +127,7 @@ export interface ControlPlaneConfig {
     idleTimeoutMs: number;
     absoluteTimeoutMs: number;
     secureCookies: boolean;
+    trustedProxies: string[];
     maxFailures: number;
     lockMs: number;
     signInsPerMinute: number;
@@ -140,6 +152,10 @@ export function compileControlPlaneConfig(env: ControlPlaneEnv): ControlPlaneCon
       idleTimeoutMs: env.WEFT_SESSION_IDLE_MINUTES * 60_000,
       absoluteTimeoutMs: env.WEFT_SESSION_ABSOLUTE_HOURS * 3_600_000,
       secureCookies: env.WEFT_COOKIE_SECURE,
+      trustedProxies: (env.WEFT_TRUSTED_PROXIES ?? '')
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry.length > 0),
       maxFailures: env.WEFT_LOGIN_MAX_FAILURES,
       lockMs: env.WEFT_LOGIN_LOCK_MINUTES * 60_000,
       signInsPerMinute: env.WEFT_LOGIN_RATE_PER_MINUTE,
