@@ -99,7 +99,7 @@ export class ControlPlaneEnv extends WithBackupSettings(
    * client looks like the proxy (to the sign-in throttle and the audit trail).
    */
   @IsOptional()
-  @Matches(/^[0-9a-fA-F:.\/]+(\s*,\s*[0-9a-fA-F:.\/]+)*$/, {
+  @Matches(/^[0-9a-fA-F:./]+(\s*,\s*[0-9a-fA-F:./]+)*$/, {
     message: 'WEFT_TRUSTED_PROXIES must be a comma-separated list of addresses or CIDR ranges',
   })
   WEFT_TRUSTED_PROXIES?: string;
