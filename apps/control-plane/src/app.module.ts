@@ -13,6 +13,7 @@ import { ReencryptionJobs } from './keys/reencryption.js';
 import { SecretsController } from './vault/secrets.controller.js';
 import { ApiKeys } from './identity/api-keys.js';
 import { ApiKeysController } from './identity/api-keys.controller.js';
+import { OrganizationsController } from './identity/organizations.controller.js';
 import { PasswordLogin } from './identity/password-login.js';
 import { SESSION_OPTIONS, SessionController } from './identity/session.controller.js';
 import { Sessions } from './identity/sessions.js';
@@ -42,6 +43,7 @@ export class AppModule {
         AuditController,
         SessionController,
         ApiKeysController,
+        OrganizationsController,
       ],
       providers: [
         { provide: DataSource, useValue: deps.dataSource },

@@ -191,6 +191,46 @@ describe('sign-in, sessions, CSRF, lockout and throttling over HTTP', () => {
     }
   });
 
+  it('lists the organizations of the person and switches the session between them', async () => {
+    const [globex] = (await sql(
+      `INSERT INTO organizations (name, slug) VALUES ('Globex', 'globex') RETURNING id`,
+    )) as Array<{ id: string }>;
+    const [stranger] = (await sql(
+      `INSERT INTO organizations (name, slug) VALUES ('Initech', 'initech') RETURNING id`,
+    )) as Array<{ id: string }>;
+    await sql(`INSERT INTO memberships (org_id, user_id) VALUES ($1, $2)`, [
+      globex!.id,
+      admin.admin.id,
+    ]);
+    const { cookie, csrf } = await signIn('admin@acme.example', password);
+    const listed = await http('GET', '/api/v1/organizations', { cookie });
+    expect(listed.body).toEqual({
+      organizations: [
+        { id: admin.organization.id, name: 'Acme', slug: 'acme', active: true },
+        { id: globex!.id, name: 'Globex', slug: 'globex', active: false },
+      ],
+    });
+    const switched = await http('POST', '/api/v1/auth/session/organization', {
+      cookie,
+      csrf,
+      body: { organizationId: globex!.id },
+    });
+    expect(switched).toMatchObject({ status: 200, body: { organizationId: globex!.id } });
+    const me = await http('GET', '/api/v1/auth/session', { cookie });
+    // A member of Globex with no roles there: no admin, no access levels.
+    expect(me.body).toMatchObject({ principal: { orgId: globex!.id, admin: false } });
+    for (const organizationId of [stranger!.id, '00000000-0000-4000-8000-000000000000']) {
+      const refused = await http('POST', '/api/v1/auth/session/organization', {
+        cookie,
+        csrf,
+        body: { organizationId },
+      });
+      expect(refused.body).toEqual({
+        error: { code: 'NOT_A_MEMBER', message: 'you are not a member of that organization' },
+      });
+    }
+  });
+
   it('refuses malformed sign-in bodies with 400 and a message naming the field', async () => {
     for (const body of [
       {},

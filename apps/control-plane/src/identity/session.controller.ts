@@ -1,6 +1,7 @@
 import {
   BadRequestException,
   Body,
+  ForbiddenException,
   Controller,
   Get,
   HttpCode,
@@ -106,6 +107,42 @@ export class SessionController {
     const principal = request.principal;
     if (principal === undefined) throw new UnauthorizedException();
     return { principal, expiresAt: request.session?.absoluteExpiresAt.toISOString() ?? null };
+  }
+
+  @Post('session/organization')
+  @HttpCode(200)
+  @RequireAction('session.manage')
+  @ApiOperation({ summary: 'Act in another of your organizations: `{organizationId}`' })
+  async switchOrganization(
+    @Body() body: unknown,
+    @Req() request: ClientRequest,
+  ): Promise<{ organizationId: string }> {
+    const session = request.session;
+    if (session === undefined) {
+      throw new ForbiddenException({
+        code: 'FORBIDDEN',
+        message: 'only a signed-in session can switch organization (an API key is bound to one)',
+      });
+    }
+    const input = (typeof body === 'object' && body !== null ? body : {}) as Record<
+      string,
+      unknown
+    >;
+    const organizationId = input.organizationId;
+    if (typeof organizationId !== 'string' || Object.keys(input).length !== 1) {
+      throw new BadRequestException({
+        code: 'BAD_REQUEST',
+        message: 'send exactly {"organizationId": "<uuid>"}',
+      });
+    }
+    if (!(await this.sessions.switchOrganization(session.id, session.userId, organizationId))) {
+      // The same answer for an organization that exists and one that does not.
+      throw new ForbiddenException({
+        code: 'NOT_A_MEMBER',
+        message: 'you are not a member of that organization',
+      });
+    }
+    return { organizationId };
   }
 
   @Post('logout')

@@ -116,6 +116,35 @@ export class Sessions {
     };
   }
 
+  /**
+   * Moves a live session to another organization the person is a member of. False (and no
+   * change) when they are not a member, or the organization does not exist.
+   */
+  async switchOrganization(sessionId: string, userId: string, orgId: string): Promise<boolean> {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(orgId))
+      return false;
+    const { count } = await changeRows(
+      this.db,
+      `UPDATE sessions SET active_org_id = $3
+       WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
+         AND EXISTS (SELECT 1 FROM memberships WHERE user_id = $2 AND org_id = $3)`,
+      [sessionId, userId, orgId],
+    );
+    return count > 0;
+  }
+
+  /** The organizations a person belongs to, oldest membership first. */
+  async organizationsOf(
+    userId: string,
+  ): Promise<Array<{ id: string; name: string; slug: string }>> {
+    return selectRows(
+      this.db,
+      `SELECT o.id, o.name, o.slug FROM memberships m JOIN organizations o ON o.id = m.org_id
+       WHERE m.user_id = $1 ORDER BY m.created_at, o.slug`,
+      [userId],
+    );
+  }
+
   async revoke(sessionId: string, reason: RevokeReason): Promise<boolean> {
     const { count } = await changeRows(
       this.db,
