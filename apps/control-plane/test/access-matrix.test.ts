@@ -6,11 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { ACCESS_LEVELS, ACTION_CATALOGUE, type AccessLevel, type Action } from '@weft/rbac';
 import { listEndpoints } from '@weft/server-kit';
 import { createTestDatabase, type TestDatabase } from '@weft/testing';
-import pg from 'pg';
-import { bootstrapFirstAdmin, type FirstAdminResult } from '../src/bootstrap/first-admin.js';
-import { createControlPlane, type ControlPlane } from '../src/control-plane.js';
-import { createDataSource } from '../src/database/data-source.js';
-import { capturingLogger, listen, testConfig, testOrgKeys } from './support.js';
+import type { FirstAdminResult } from '../src/bootstrap/first-admin.js';
+import { bootstrapOrganizations, organization, sqlRows, startControlPlane } from './support.js';
 
 type Caller =
   | { kind: 'nobody' }
@@ -48,7 +45,7 @@ function predicted(action: Action, caller: Caller): 'allowed' | 401 | 403 {
 
 describe('access matrix generated from the action catalogue', () => {
   let database: TestDatabase;
-  let controlPlane: ControlPlane;
+  let server: Awaited<ReturnType<typeof startControlPlane>>;
   let url: string;
   let acme: FirstAdminResult;
   let globex: FirstAdminResult;
@@ -56,50 +53,27 @@ describe('access matrix generated from the action catalogue', () => {
   let wrong: string;
   const credentials = new Map<string, () => Promise<Credentials>>();
 
-  async function sql(
-    text: string,
-    params: unknown[] = [],
-  ): Promise<Array<Record<string, unknown>>> {
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      return (await client.query(text, params)).rows as Array<Record<string, unknown>>;
-    } finally {
-      await client.end();
-    }
-  }
+  const sql = (text: string, params: unknown[] = []) => sqlRows(database.url, text, params);
 
   /** A fresh session for a person (no password round trip: sign-in has its own tests). */
   function sessionOf(userId: string, orgId: string): () => Promise<Credentials> {
     return async () => {
-      const created = await controlPlane.dependencies.sessions.create(userId, orgId, {});
+      const created = await server.controlPlane.dependencies.sessions.create(userId, orgId, {});
       return { cookie: `weft_session=${created.token}`, csrf: created.csrfToken };
     };
   }
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    const setup = createDataSource({ url: database.url, poolSize: 2 });
-    await setup.initialize();
-    const keys = testOrgKeys(setup);
-    const org = (slug: string) => ({
-      organizationName: slug,
-      organizationSlug: slug,
-      adminEmail: `admin@${slug}.example`,
-      adminFirstName: 'A',
-      adminLastName: 'B',
-    });
-    acme = await bootstrapFirstAdmin(setup, keys, org('acme'));
-    globex = await bootstrapFirstAdmin(setup, keys, org('globex'));
-    await setup.destroy();
+    [acme, globex] = (await bootstrapOrganizations(database.url, [
+      organization('acme'),
+      organization('globex'),
+    ])) as [FirstAdminResult, FirstAdminResult];
     right = acme.environments.find((e) => e.name === 'development')!.id;
     wrong = acme.environments.find((e) => e.name === 'production')!.id;
 
-    controlPlane = await createControlPlane(
-      testConfig(database.url, { WEFT_COOKIE_SECURE: 'false' }),
-      capturingLogger().logger,
-    );
-    url = await listen(controlPlane.app);
+    server = await startControlPlane(database.url);
+    url = server.url;
     credentials.set('admin', sessionOf(acme.admin.id, acme.organization.id));
     credentials.set('other-org', sessionOf(globex.admin.id, globex.organization.id));
     // One person per access level, holding it on the development environment only.
@@ -120,8 +94,7 @@ describe('access matrix generated from the action catalogue', () => {
     }
   });
   afterAll(async () => {
-    await controlPlane.app.close();
-    await controlPlane.dependencies.close();
+    await server.stop();
     await database.drop();
   });
 
@@ -135,7 +108,7 @@ describe('access matrix generated from the action catalogue', () => {
   ];
 
   it('covers every endpoint, and every endpoint declares a catalogue action', () => {
-    const endpoints = listEndpoints(controlPlane.app);
+    const endpoints = listEndpoints(server.controlPlane.app);
     expect(endpoints.length).toBeGreaterThan(10);
     for (const endpoint of endpoints) expect(endpoint.action).toBeDefined();
   });
@@ -143,7 +116,7 @@ describe('access matrix generated from the action catalogue', () => {
   it('answers each caller exactly as the catalogue predicts', async () => {
     const mismatches: string[] = [];
     let calls = 0;
-    for (const endpoint of listEndpoints(controlPlane.app)) {
+    for (const endpoint of listEndpoints(server.controlPlane.app)) {
       const [method, template] = endpoint.route.split(' ') as [string, string];
       const action = endpoint.action as Action;
       for (const caller of callers) {

@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { hashPassword } from '@weft/crypto';
 import { createTestDatabase, type TestDatabase } from '@weft/testing';
-import pg from 'pg';
-import { bootstrapFirstAdmin, type FirstAdminResult } from '../src/bootstrap/first-admin.js';
-import { createControlPlane, type ControlPlane } from '../src/control-plane.js';
-import { createDataSource } from '../src/database/data-source.js';
-import { capturingLogger, listen, testConfig, testOrgKeys } from './support.js';
+import type { FirstAdminResult } from '../src/bootstrap/first-admin.js';
+import {
+  bootstrapOrganizations,
+  capturingLogger,
+  organization,
+  sqlRows,
+  startControlPlane,
+} from './support.js';
 
 interface Reply {
   status: number;
@@ -14,7 +17,7 @@ interface Reply {
 
 describe('API keys over HTTP', () => {
   let database: TestDatabase;
-  let controlPlane: ControlPlane;
+  let server: Awaited<ReturnType<typeof startControlPlane>>;
   let url: string;
   let acme: FirstAdminResult;
   const password = `pw-${randomBytes(16).toString('base64url')}`;
@@ -52,35 +55,16 @@ describe('API keys over HTTP', () => {
     return { cookie: cookie.split(';')[0]!, csrf: body.csrfToken };
   }
 
-  async function sql(
-    text: string,
-    params: unknown[] = [],
-  ): Promise<Array<Record<string, unknown>>> {
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      return (await client.query(text, params)).rows as Array<Record<string, unknown>>;
-    } finally {
-      await client.end();
-    }
-  }
+  const sql = (text: string, params: unknown[] = []) => sqlRows(database.url, text, params);
 
   const keysPath = () => `/api/v1/organizations/${acme.organization.id}/api-keys`;
   const secretsPath = () => `/api/v1/environments/${acme.environments[0]!.id}/secrets`;
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    const setup = createDataSource({ url: database.url, poolSize: 2 });
-    await setup.initialize();
-    acme = await bootstrapFirstAdmin(setup, testOrgKeys(setup), {
-      organizationName: 'Acme',
-      organizationSlug: 'acme',
-      adminEmail: 'admin@acme.example',
-      adminFirstName: 'Ada',
-      adminLastName: 'Admin',
-      adminPassword: password,
-    });
-    await setup.destroy();
+    [acme] = (await bootstrapOrganizations(database.url, [
+      organization('acme', { adminPassword: password }),
+    ])) as [FirstAdminResult];
     for (const row of await sql(`SELECT id, name FROM roles WHERE org_id = $1`, [
       acme.organization.id,
     ]))
@@ -94,15 +78,11 @@ describe('API keys over HTTP', () => {
       `INSERT INTO memberships (org_id, user_id, role_ids) VALUES ($1, $2, ARRAY[$3::uuid])`,
       [acme.organization.id, reader!.id, roles['Read Only']],
     );
-    controlPlane = await createControlPlane(
-      testConfig(database.url, { WEFT_COOKIE_SECURE: 'false' }),
-      log.logger,
-    );
-    url = await listen(controlPlane.app);
+    server = await startControlPlane(database.url, {}, log.logger);
+    url = server.url;
   });
   afterAll(async () => {
-    await controlPlane.app.close();
-    await controlPlane.dependencies.close();
+    await server.stop();
     await database.drop();
   });
 

@@ -1,31 +1,23 @@
 // Bad input at the HTTP edge: each gets a 4xx with a stable code and a message naming what is
 // wrong, and nothing is written.
 import { createTestDatabase, type TestDatabase } from '@weft/testing';
-import pg from 'pg';
-import { bootstrapFirstAdmin, type FirstAdminResult } from '../src/bootstrap/first-admin.js';
-import { createControlPlane, type ControlPlane } from '../src/control-plane.js';
-import { createDataSource } from '../src/database/data-source.js';
-import { capturingLogger, listen, testConfig, testOrgKeys } from './support.js';
+import type { FirstAdminResult } from '../src/bootstrap/first-admin.js';
+import { bootstrapOrganizations, organization, sqlRows, startControlPlane } from './support.js';
 
 describe('bad input over HTTP', () => {
   let database: TestDatabase;
-  let controlPlane: ControlPlane;
+  let server: Awaited<ReturnType<typeof startControlPlane>>;
   let url: string;
   let acme: FirstAdminResult;
   let auth: { cookie: string; csrf: string };
 
   async function counts(): Promise<string> {
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      const { rows } = await client.query(
-        `SELECT (SELECT count(*) FROM secrets) AS secrets, (SELECT count(*) FROM audit_events) AS audit,
-                (SELECT count(*) FROM api_keys) AS keys`,
-      );
-      return JSON.stringify(rows[0]);
-    } finally {
-      await client.end();
-    }
+    const [row] = await sqlRows(
+      database.url,
+      `SELECT (SELECT count(*) FROM secrets) AS secrets, (SELECT count(*) FROM audit_events) AS audit,
+              (SELECT count(*) FROM api_keys) AS keys`,
+    );
+    return JSON.stringify(row);
   }
 
   async function send(method: string, path: string, body: string) {
@@ -47,22 +39,12 @@ describe('bad input over HTTP', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    const setup = createDataSource({ url: database.url, poolSize: 2 });
-    await setup.initialize();
-    acme = await bootstrapFirstAdmin(setup, testOrgKeys(setup), {
-      organizationName: 'Acme',
-      organizationSlug: 'acme',
-      adminEmail: 'admin@acme.example',
-      adminFirstName: 'Ada',
-      adminLastName: 'Admin',
-    });
-    await setup.destroy();
-    controlPlane = await createControlPlane(
-      testConfig(database.url, { WEFT_COOKIE_SECURE: 'false' }),
-      capturingLogger().logger,
-    );
-    url = await listen(controlPlane.app);
-    const session = await controlPlane.dependencies.sessions.create(
+    [acme] = (await bootstrapOrganizations(database.url, [organization('acme')])) as [
+      FirstAdminResult,
+    ];
+    server = await startControlPlane(database.url);
+    url = server.url;
+    const session = await server.controlPlane.dependencies.sessions.create(
       acme.admin.id,
       acme.organization.id,
       {},
@@ -70,8 +52,7 @@ describe('bad input over HTTP', () => {
     auth = { cookie: `weft_session=${session.token}`, csrf: session.csrfToken };
   });
   afterAll(async () => {
-    await controlPlane.app.close();
-    await controlPlane.dependencies.close();
+    await server.stop();
     await database.drop();
   });
 

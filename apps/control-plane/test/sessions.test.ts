@@ -1,10 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@weft/testing';
-import pg from 'pg';
-import { bootstrapFirstAdmin, type FirstAdminResult } from '../src/bootstrap/first-admin.js';
-import { createControlPlane, type ControlPlane } from '../src/control-plane.js';
-import { createDataSource } from '../src/database/data-source.js';
-import { capturingLogger, leakingLines, listen, testConfig, testOrgKeys } from './support.js';
+import type { FirstAdminResult } from '../src/bootstrap/first-admin.js';
+import type { ControlPlane } from '../src/control-plane.js';
+import {
+  bootstrapOrganizations,
+  capturingLogger,
+  leakingLines,
+  organization,
+  sqlRows,
+  startControlPlane,
+} from './support.js';
 
 interface Reply {
   status: number;
@@ -15,6 +20,7 @@ interface Reply {
 describe('sign-in, sessions, CSRF, lockout and throttling over HTTP', () => {
   let database: TestDatabase;
   let controlPlane: ControlPlane;
+  let stop: () => Promise<void>;
   let url: string;
   let admin: FirstAdminResult;
   const password = `pw-${randomBytes(16).toString('base64url')}`;
@@ -52,43 +58,25 @@ describe('sign-in, sessions, CSRF, lockout and throttling over HTTP', () => {
     };
   }
 
-  async function sql(text: string, params: unknown[] = []): Promise<unknown[]> {
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      return (await client.query(text, params)).rows;
-    } finally {
-      await client.end();
-    }
-  }
+  const sql = (text: string, params: unknown[] = []) => sqlRows(database.url, text, params);
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    const setup = createDataSource({ url: database.url, poolSize: 2 });
-    await setup.initialize();
-    admin = await bootstrapFirstAdmin(setup, testOrgKeys(setup), {
-      organizationName: 'Acme',
-      organizationSlug: 'acme',
-      adminEmail: 'admin@acme.example',
-      adminFirstName: 'Ada',
-      adminLastName: 'Admin',
-      adminPassword: password,
-    });
-    await setup.destroy();
-    controlPlane = await createControlPlane(
-      testConfig(database.url, {
-        WEFT_COOKIE_SECURE: 'false',
+    [admin] = (await bootstrapOrganizations(database.url, [
+      organization('acme', { organizationName: 'Acme', adminPassword: password }),
+    ])) as [FirstAdminResult];
+    ({ controlPlane, url, stop } = await startControlPlane(
+      database.url,
+      {
         WEFT_LOGIN_MAX_FAILURES: '3',
         WEFT_LOGIN_RATE_PER_MINUTE: '20',
         WEFT_TRUSTED_PROXIES: '127.0.0.1, ::1',
-      }),
+      },
       log.logger,
-    );
-    url = await listen(controlPlane.app);
+    ));
   });
   afterAll(async () => {
-    await controlPlane.app.close();
-    await controlPlane.dependencies.close();
+    await stop();
     await database.drop();
   });
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { generateLocalKek } from '@weft/crypto';
 import { createJsonLogger, noopLogger, type JsonLogger, type Logger } from '@weft/log-schema';
@@ -11,6 +12,13 @@ import {
 } from '../src/config/control-plane.config.js';
 import { KeyEncryptionKeys, type NamedKeyProvider } from '../src/keys/key-providers.js';
 import { OrgKeys } from '../src/keys/org-keys.js';
+import {
+  bootstrapFirstAdmin,
+  type FirstAdminRequest,
+  type FirstAdminResult,
+} from '../src/bootstrap/first-admin.js';
+import { createControlPlane, type ControlPlane } from '../src/control-plane.js';
+import { createDataSource } from '../src/database/data-source.js';
 import { LocalKeyProvider } from '@weft/crypto';
 
 /** This test file's key-encryption key (a fresh one per process, never a fixture). */
@@ -124,4 +132,72 @@ export async function listen(app: {
   await app.listen(0, '127.0.0.1');
   const address = (app.getHttpServer() as { address(): { port: number } }).address();
   return `http://127.0.0.1:${address.port}`;
+}
+
+/** The first-admin request of a test organization `slug` (admin@<slug>.example). */
+export function organization(
+  slug: string,
+  extra: Partial<FirstAdminRequest> = {},
+): FirstAdminRequest {
+  return {
+    organizationName: slug,
+    organizationSlug: slug,
+    adminEmail: `admin@${slug}.example`,
+    adminFirstName: 'Ada',
+    adminLastName: 'Admin',
+    ...extra,
+  };
+}
+
+/** Bootstraps organizations into a test database, each with its data key under TEST_KEK. */
+export async function bootstrapOrganizations(
+  databaseUrl: string,
+  requests: readonly FirstAdminRequest[],
+): Promise<FirstAdminResult[]> {
+  const setup = createDataSource({ url: databaseUrl, poolSize: 2 });
+  await setup.initialize();
+  try {
+    const keys = testOrgKeys(setup);
+    const results: FirstAdminResult[] = [];
+    for (const request of requests) results.push(await bootstrapFirstAdmin(setup, keys, request));
+    return results;
+  } finally {
+    await setup.destroy();
+  }
+}
+
+/** A control plane on a loopback port over the harness's services; `stop()` closes it all. */
+export async function startControlPlane(
+  databaseUrl: string,
+  overrides: Record<string, string> = {},
+  logger: JsonLogger = capturingLogger().logger,
+): Promise<{ controlPlane: ControlPlane; url: string; stop(): Promise<void> }> {
+  const controlPlane = await createControlPlane(
+    testConfig(databaseUrl, { WEFT_COOKIE_SECURE: 'false', ...overrides }),
+    logger,
+  );
+  const url = await listen(controlPlane.app);
+  return {
+    controlPlane,
+    url,
+    async stop() {
+      await controlPlane.app.close();
+      await controlPlane.dependencies.close();
+    },
+  };
+}
+
+/** Runs one statement on its own connection (as the schema owner) and returns the rows. */
+export async function sqlRows<T = Record<string, unknown>>(
+  databaseUrl: string,
+  text: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
 }
