@@ -14,9 +14,7 @@ export class OrganizationsController {
   @Get()
   @RequireAction('organization.list')
   @ApiOperation({ summary: 'Your organizations; `active` marks the one this session acts in' })
-  async list(
-    @Req() request: { principal?: Principal },
-  ): Promise<{
+  async list(@Req() request: { principal?: Principal }): Promise<{
     organizations: Array<{ id: string; name: string; slug: string; active: boolean }>;
   }> {
     const principal = request.principal;
