@@ -256,6 +256,19 @@ describe('sign-in, sessions, CSRF, lockout and throttling over HTTP', () => {
     });
   }, 60_000);
 
+  it('answers a failure of authentication itself with the generic JSON 500, no stack trace', async () => {
+    const { cookie } = await signIn('admin@acme.example', password);
+    await sql(`ALTER TABLE sessions RENAME TO sessions_away`);
+    try {
+      const res = await fetch(`${url}/api/v1/auth/session`, { headers: { cookie } });
+      expect(res.status).toBe(500);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await res.json()).toEqual({ error: { code: 'INTERNAL', message: 'internal error' } });
+    } finally {
+      await sql(`ALTER TABLE sessions_away RENAME TO sessions`);
+    }
+  });
+
   it('never logs a password or a session token', async () => {
     expect(log.lines.join('\n')).not.toContain(password);
     expect(leakingLines(log.lines)).toEqual([]);

@@ -97,8 +97,10 @@ export function authenticate(
       request.principal = await principals.forUser(session.userId, session.activeOrgId);
       next();
     })().catch((error: unknown) => {
+      // Answered here, in the API's one error shape: this middleware runs outside Nest, where
+      // Express's own error page would otherwise answer (with a stack trace outside production).
       logger.error('authentication failed', { err: error });
-      next(error);
+      response.status(500).json({ error: { code: 'INTERNAL', message: 'internal error' } });
     });
   };
 }
