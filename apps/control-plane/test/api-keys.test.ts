@@ -108,6 +108,10 @@ describe('API keys over HTTP', () => {
     expect((await http('GET', secretsPath(), { bearer: token })).status).toBe(200);
     const [used] = await sql(`SELECT last_used_at FROM api_keys WHERE id = $1`, [key.id]);
     expect(used!.last_used_at).not.toBeNull();
+    // It sees its own organization, and only that.
+    expect((await http('GET', '/api/v1/organizations', { bearer: token })).body).toEqual({
+      organizations: [{ id: acme.organization.id, name: 'acme', slug: 'acme', active: true }],
+    });
     // A key cannot mint keys, nor reach admin actions.
     expect(
       (await http('POST', keysPath(), { bearer: token }, { name: 'x', roleIds: [roles.Developer] }))

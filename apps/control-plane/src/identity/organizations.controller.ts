@@ -19,11 +19,11 @@ export class OrganizationsController {
   }> {
     const principal = request.principal;
     if (principal?.id === undefined) throw new UnauthorizedException();
-    // An API key belongs to exactly one organization.
-    if (principal.kind !== 'user') {
-      return { organizations: [] };
-    }
-    const organizations = await this.sessions.organizationsOf(principal.id);
+    // An API key belongs to exactly one organization: its own.
+    const organizations =
+      principal.kind === 'user'
+        ? await this.sessions.organizationsOf(principal.id)
+        : await this.sessions.organization(principal.orgId);
     return {
       organizations: organizations.map((org) => ({ ...org, active: org.id === principal.orgId })),
     };

@@ -133,6 +133,14 @@ export class Sessions {
     return count > 0;
   }
 
+  /** One organization's listing (what an API key sees of its own), or none. */
+  async organization(
+    orgId: string | undefined,
+  ): Promise<Array<{ id: string; name: string; slug: string }>> {
+    if (orgId === undefined) return [];
+    return selectRows(this.db, `SELECT id, name, slug FROM organizations WHERE id = $1`, [orgId]);
+  }
+
   /** The organizations a person belongs to, oldest membership first. */
   async organizationsOf(
     userId: string,
