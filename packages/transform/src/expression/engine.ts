@@ -124,10 +124,9 @@ export class ExpressionEngine {
     bindings: Readonly<Record<string, unknown>> | undefined,
   ): unknown {
     const state = new EvaluationState(this.limits, Date.now(), this.evaluateInScope);
-    const root = new Frame(undefined, state, this.library);
+    const root = new Frame(undefined, state, this.library, { input });
     if (bindings !== undefined)
       for (const [name, value] of Object.entries(bindings)) root.bind(name, value);
-    root.bind('$', input);
     let subject = input;
     if (Array.isArray(input) && !isSequence(input)) {
       const wrapped = sequenceOf(input);

@@ -1,12 +1,15 @@
 // Function calls, partial application, lambdas (with tail calls), `~>` chaining and the
 // transform operator `| pattern | update, delete |`.
-import { isFunctionValue } from '../contract.js';
+import { isFunctionValue, type NativeFunction } from '../contract.js';
+import { parseSignature, STANDARD_FUNCTIONS, type ParsedSignature } from '../functions/index.js';
 import { expressionError } from '../messages.js';
 import type { Node } from '../syntax/ast.js';
+import { compileFusedAggregate, isLibraryFunction, type FusedAggregate } from './aggregates.js';
 import { compile } from './compile.js';
 import type { Frame } from './environment.js';
 import {
   apply,
+  callContext,
   makeFunction,
   makeTailCall,
   nativeValue,
@@ -15,6 +18,7 @@ import {
   type FunctionValue,
 } from './function-values.js';
 import { normalize } from './sequence.js';
+import { UNDECIDED } from './shortcuts.js';
 import { isPlainObject, keysOf } from './values.js';
 
 /** The name a call is reported under: `$substring(...)` → "substring". */
@@ -53,8 +57,7 @@ export function compileCall(node: Node, applyTo?: Evaluator): Evaluator {
   const args = (node.arguments ?? []).map(compile);
   const name = procedureName(procedureNode);
   const position = node.position;
-  return (input, frame) => {
-    const fn = procedure(input, frame);
+  const call = (fn: unknown, input: unknown, frame: Frame): unknown => {
     if (fn === undefined) {
       const token = forgotDollar(procedureNode, frame);
       if (token !== undefined) throw expressionError('T1005', { position, token });
@@ -67,6 +70,50 @@ export function compileCall(node: Node, applyTo?: Evaluator): Evaluator {
     } catch (error) {
       throw locate(error, position, name);
     }
+  };
+  const site = librarySite(node, applyTo === undefined);
+  if (site === undefined) return (input, frame) => call(procedure(input, frame), input, frame);
+  const { library, signature, fused } = site;
+  const label = name ?? library.name;
+  return (input, frame) => {
+    const fn = procedure(input, frame);
+    // only the library's own function: `$sum` may be rebound in a block or registered over
+    if (!isLibraryFunction(fn, library)) return call(fn, input, frame);
+    if (fused !== undefined) {
+      const result = fused.run(input, frame);
+      if (result !== UNDECIDED) return result;
+    }
+    // what `apply` does for a library function, with this call site's own signature memo
+    const values: unknown[] = [];
+    for (let i = 0; i < args.length; i++) values.push((args[i] as Evaluator)(input, frame));
+    try {
+      const validated =
+        signature === undefined ? values : signature.validate(values, input, label, true);
+      return library.implementation(validated, callContext(frame, input));
+    } catch (error) {
+      throw locate(error, position, name);
+    }
+  };
+}
+
+interface LibrarySite {
+  readonly library: NativeFunction;
+  readonly signature: ParsedSignature | undefined;
+  readonly fused: FusedAggregate | undefined;
+}
+
+/** `$name(...)` where `name` is a library function: what the call specialises to, if it resolves there. */
+function librarySite(node: Node, plainCall: boolean): LibrarySite | undefined {
+  const procedure = node.procedure as Node;
+  if (!plainCall || procedure.type !== 'variable' || procedure.value === '') return undefined;
+  if (procedure.predicate || procedure.group || procedure.keepArray || procedure.stages)
+    return undefined;
+  const library = STANDARD_FUNCTIONS.get(String(procedure.value));
+  if (library === undefined) return undefined;
+  return {
+    library,
+    signature: library.signature === undefined ? undefined : parseSignature(library.signature),
+    fused: compileFusedAggregate(node),
   };
 }
 

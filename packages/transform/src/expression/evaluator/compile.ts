@@ -19,7 +19,7 @@ import type { Evaluator } from './function-values.js';
 import { compileBinary, compileNegation } from './operators.js';
 import { compileFilter, compilePath, evaluateDescendants, evaluateWildcard } from './paths.js';
 import { isSequence, normalize } from './sequence.js';
-import { plainNames, readNames, UNDECIDED } from './shortcuts.js';
+import { plainNames, readName, readNames, UNDECIDED } from './shortcuts.js';
 import { lookup, toBoolean } from './values.js';
 
 const CONSTANTS = new Set(['string', 'number', 'value']);
@@ -56,6 +56,15 @@ export function compile(node: Node): Evaluator {
     // `a.b.c` over objects: read directly (a leaf, so no depth to charge, only time);
     // the general evaluation, wrapped as below, when an array shows up
     const general = wrap(core, undefined, undefined, false);
+    if (names.length === 1) {
+      const name = names[0] as string;
+      return (input, frame) => {
+        const value = readName(input, name);
+        if (value === UNDECIDED) return general(input, frame);
+        frame.state.tick();
+        return value;
+      };
+    }
     return (input, frame) => {
       const value = readNames(input, names);
       if (value === UNDECIDED) return general(input, frame);

@@ -73,6 +73,11 @@ export class Frame {
     readonly parent: Frame | undefined,
     readonly state: EvaluationState,
     private readonly library?: FunctionScope,
+    /**
+     * The root frame's `$` (the evaluation's input), kept out of the bindings so that a root
+     * with no host bindings needs no map, and a library name is found with one probe.
+     */
+    private readonly root?: { readonly input: unknown },
   ) {}
 
   static child(parent: Frame): Frame {
@@ -87,6 +92,8 @@ export class Frame {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     let frame: Frame | undefined = this;
     for (; frame !== undefined; frame = frame.parent) {
+      // `$` at the root is the input, whatever the host bound under that name
+      if (frame.root !== undefined && name === '$') return frame.root.input;
       const bindings = frame.bindings;
       if (bindings !== undefined) {
         // one probe: a variable bound to nothing holds a marker, so `get` alone tells

@@ -233,6 +233,11 @@ export function signatureArity(signature: string | undefined): number {
   return count;
 }
 
+/** The CallContext for one call of a library function made at `frame` on `input`. */
+export function callContext(frame: Frame, input: unknown): CallContext {
+  return new Call(frame, input);
+}
+
 /** What a library function may ask of the evaluator during one call. */
 class Call implements CallContext {
   constructor(

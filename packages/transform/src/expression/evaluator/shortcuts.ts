@@ -57,6 +57,17 @@ export function readNames(input: unknown, names: readonly string[]): unknown {
   return Array.isArray(value) && isSequence(value) ? UNDECIDED : value;
 }
 
+/** `readNames(input, [name])` without the loop: the one-field path, the commonest leaf. */
+export function readName(input: unknown, name: string): unknown {
+  if (typeof input !== 'object' || input === null) return undefined;
+  if (Array.isArray(input)) return UNDECIDED;
+  if (!Object.hasOwn(input, name) || isFunctionValue(input)) return undefined;
+  const value = (input as Record<string, unknown>)[name];
+  // host functions are not data: invisible to expressions
+  if (typeof value === 'function') return undefined;
+  return Array.isArray(value) && isSequence(value) ? UNDECIDED : value;
+}
+
 /** A predicate decided on one item: true keeps it, false or undefined drops it. */
 export type Decider = (item: unknown) => boolean | undefined | Undecided;
 
@@ -79,17 +90,31 @@ const MIRRORED: Readonly<Record<string, string>> = {
 };
 
 /**
- * A decider for `path op literal` (either way round) and `and`/`or` of deciders, or undefined
- * when the predicate has another shape.
+ * A predicate as data, judged by one function: `and`/`or` junctions over `path op literal`
+ * comparisons. (Closures per comparison were tried: V8 shares their call feedback across all
+ * instances, so every call between them was a megamorphic call.) One class, so one shape.
  */
-export function compileDecider(node: Node): Decider | undefined {
+class Test {
+  constructor(
+    readonly junction: 'and' | 'or' | undefined,
+    readonly lhs: Test | undefined,
+    readonly rhs: Test | undefined,
+    /** The field of a one-name path, else undefined and `names` holds the path. */
+    readonly name: string | undefined,
+    readonly names: readonly string[],
+    readonly op: string,
+    readonly literal: Literal,
+  ) {}
+}
+
+function testOf(node: Node): Test | undefined {
   if (node.type !== 'binary' || !unadorned(node)) return undefined;
   const op = node.value as string;
   if (op === 'and' || op === 'or') {
-    const lhs = compileDecider(node.lhs as Node);
-    const rhs = lhs && compileDecider(node.rhs as Node);
+    const lhs = testOf(node.lhs as Node);
+    const rhs = lhs && testOf(node.rhs as Node);
     if (!lhs || !rhs) return undefined;
-    return op === 'and' ? both(lhs, rhs) : either(lhs, rhs);
+    return new Test(op, lhs, rhs, undefined, [], op, null);
   }
   if (!Object.hasOwn(MIRRORED, op)) return undefined;
   let names = plainNamePath(node.lhs as Node);
@@ -101,87 +126,73 @@ export function compileDecider(node: Node): Decider | undefined {
     operator = MIRRORED[op] as string;
   }
   if (!names || !literal) return undefined;
-  return comparison(names, operator, literal.value);
+  const value = literal.value;
+  // orderings against anything but a number or string are errors the general path raises
+  if (
+    operator !== '=' &&
+    operator !== '!=' &&
+    typeof value !== 'number' &&
+    typeof value !== 'string'
+  )
+    return undefined;
+  const name = names.length === 1 ? names[0] : undefined;
+  return new Test(undefined, undefined, undefined, name, names, operator, value);
 }
 
-function both(lhs: Decider, rhs: Decider): Decider {
-  return (item) => {
-    const left = lhs(item);
+/**
+ * A decider for `path op literal` (either way round) and `and`/`or` of deciders, or undefined
+ * when the predicate has another shape.
+ */
+export function compileDecider(node: Node): Decider | undefined {
+  const test = testOf(node);
+  return test === undefined ? undefined : (item) => judge(test, item);
+}
+
+function judge(test: Test, item: unknown): boolean | undefined | Undecided {
+  const junction = test.junction;
+  if (junction !== undefined) {
+    const left = judge(test.lhs as Test, item);
     if (left === UNDECIDED) return UNDECIDED;
-    if (left !== true) return false;
-    const right = rhs(item);
+    if (junction === 'and' ? left !== true : left === true) return junction === 'or';
+    const right = judge(test.rhs as Test, item);
     return right === UNDECIDED ? UNDECIDED : right === true;
-  };
+  }
+  const name = test.name;
+  const value = name === undefined ? readNames(item, test.names) : readField(item, name);
+  if (value === UNDECIDED) return UNDECIDED;
+  const verdict = compare(value, test.op, test.literal);
+  // a function value has no fields, so it is never kept: the brand check (which costs as
+  // much as the read) is needed only for a keep; readNames made it already
+  return verdict === true && name !== undefined && isFunctionValue(item) ? undefined : verdict;
 }
 
-function either(lhs: Decider, rhs: Decider): Decider {
-  return (item) => {
-    const left = lhs(item);
-    if (left === UNDECIDED) return UNDECIDED;
-    if (left === true) return true;
-    const right = rhs(item);
-    return right === UNDECIDED ? UNDECIDED : right === true;
-  };
-}
-
-function comparison(names: readonly string[], op: string, literal: Literal): Decider | undefined {
-  const single = names.length === 1 ? (names[0] as string) : undefined;
-  // the one-field case inlined: the usual `[status = "paid"]`
-  const read =
-    single === undefined
-      ? (item: unknown) => readNames(item, names)
-      : (item: unknown): unknown => {
-          if (typeof item !== 'object' || item === null || Array.isArray(item))
-            return readNames(item, names);
-          if (!Object.hasOwn(item, single) || isFunctionValue(item)) return undefined;
-          const value = (item as Record<string, unknown>)[single];
-          if (typeof value === 'function') return undefined;
-          return Array.isArray(value) && isSequence(value) ? UNDECIDED : value;
-        };
+function compare(value: unknown, op: string, literal: Literal): boolean | undefined | Undecided {
+  // `=` with a scalar literal is deep equality with a scalar: identity, whatever the value
+  if (op === '=') return value === literal;
+  if (op === '!=') return value !== undefined && value !== literal;
+  if (value === undefined) return undefined;
+  if (typeof value !== typeof literal) return UNDECIDED;
+  const a = value as number;
+  const b = literal as number;
   switch (op) {
-    // `=` with a scalar literal is deep equality with a scalar: identity, whatever the value
-    case '=':
-      return (item) => {
-        const value = read(item);
-        return value === UNDECIDED ? UNDECIDED : value === literal;
-      };
-    case '!=':
-      return (item) => {
-        const value = read(item);
-        if (value === UNDECIDED) return UNDECIDED;
-        return value !== undefined && value !== literal;
-      };
+    case '<':
+      return a < b;
+    case '<=':
+      return a <= b;
+    case '>':
+      return a > b;
     default:
-      return ordering(read, op, literal);
+      return a >= b;
   }
 }
 
-/** `<`, `<=`, `>`, `>=` against a number or string; other types are errors the general path raises. */
-function ordering(
-  read: (item: unknown) => unknown,
-  op: string,
-  literal: Literal,
-): Decider | undefined {
-  if (typeof literal !== 'number' && typeof literal !== 'string') return undefined;
-  const type = typeof literal;
-  const decide = (value: unknown): boolean | undefined | Undecided => {
-    if (value === undefined) return undefined;
-    if (typeof value !== type) return UNDECIDED;
-    const a = value as number;
-    const b = literal as number;
-    switch (op) {
-      case '<':
-        return a < b;
-      case '<=':
-        return a <= b;
-      case '>':
-        return a > b;
-      default:
-        return a >= b;
-    }
-  };
-  return (item) => {
-    const value = read(item);
-    return value === UNDECIDED ? UNDECIDED : decide(value);
-  };
+/** `readName` without the function-value check (the caller makes it when it matters). */
+function readField(input: unknown, name: string): unknown {
+  if (typeof input !== 'object' || input === null) return undefined;
+  if (Array.isArray(input)) return UNDECIDED;
+  if (!Object.hasOwn(input, name)) return undefined;
+  const value = (input as Record<string, unknown>)[name];
+  // host functions are not data: invisible to expressions
+  if (typeof value === 'function') return undefined;
+  return Array.isArray(value) && isSequence(value) ? UNDECIDED : value;
 }

@@ -23,8 +23,12 @@ interface SignatureParameter {
 
 export interface ParsedSignature {
   readonly definition: string;
-  /** Checks `args` and returns them adjusted (context filled in, non-arrays wrapped for `a`). */
-  validate(args: readonly unknown[], context: unknown, name?: string): unknown[];
+  /**
+   * Checks `args` and returns them adjusted (context filled in, non-arrays wrapped for `a`).
+   * `owned`: the caller built `args` for this one call, so when they need no adjusting they
+   * are returned as they are instead of copied.
+   */
+  validate(args: readonly unknown[], context: unknown, name?: string, owned?: boolean): unknown[];
 }
 
 const ARRAY_TYPE_NAMES: Readonly<Record<string, string>> = {
@@ -306,7 +310,12 @@ class Signature implements ParsedSignature {
     return plan;
   }
 
-  validate(args: readonly unknown[], context: unknown, name = 'anonymous'): unknown[] {
+  validate(
+    args: readonly unknown[],
+    context: unknown,
+    name = 'anonymous',
+    owned = false,
+  ): unknown[] {
     let key = 0;
     if (args.length <= MAX_KEYED_ARGUMENTS)
       for (let i = 0; i < args.length; i++) key = key * 16 + typeCode(args[i]);
@@ -327,6 +336,7 @@ class Signature implements ParsedSignature {
     }
     if (!plan) return mismatch(this.parameters, args, letters, name);
     if (plan.direct) {
+      if (owned && plan.missing === 0) return args as unknown[];
       const validated = args.slice();
       for (let i = 0; i < plan.missing; i++) validated.push(undefined);
       return validated;
