@@ -7,6 +7,7 @@ import { ActionGuard, ENVIRONMENT_OWNERSHIP, type EnvironmentOwnership } from '.
 import { ConfigError, secretValuesOf, validateEnv } from './config.js';
 import { assertEveryRouteDeclaresAction } from './endpoints.js';
 import { HttpErrorFilter } from './errors.js';
+import { createValidationPipe } from './validation.js';
 import { NestJsonLogger } from './logger.js';
 import { OpenApiDocumentHolder } from './openapi.js';
 
@@ -69,6 +70,7 @@ export function configureHttpApplication(app: INestApplication, options: HttpSer
     new ActionGuard(app.get(Reflector), optional<EnvironmentOwnership>(app, ENVIRONMENT_OWNERSHIP)),
   );
   app.useGlobalFilters(new HttpErrorFilter(options.logger));
+  app.useGlobalPipes(createValidationPipe());
   assertEveryRouteDeclaresAction(app);
 
   const config = new DocumentBuilder()

@@ -47,3 +47,4 @@ export {
 } from './health.js';
 export { StartupError, closeNats, connectNatsAtBoot, natsDependencyCheck } from './startup.js';
 export { ServiceModule, type ServiceModuleOptions } from './service-module.js';
+export { createValidationPipe } from './validation.js';

@@ -1,5 +1,4 @@
 import {
-  BadRequestException,
   Body,
   ForbiddenException,
   Controller,
@@ -18,6 +17,7 @@ import { RequireAction } from '@weft/server-kit';
 import { apiV1 } from '../http/api-path.js';
 import { CSRF_COOKIE, SESSION_COOKIE, type AuthenticatedHttpRequest } from './authentication.js';
 import { PasswordLogin } from './password-login.js';
+import { SignInRequest, SwitchOrganizationRequest } from './session.dto.js';
 import { Sessions } from './sessions.js';
 import { SignInLimiter } from './sign-in-limiter.js';
 
@@ -53,7 +53,7 @@ export class SessionController {
   @RequireAction('session.create')
   @ApiOperation({ summary: 'Sign in: sets the session cookie and returns the CSRF token' })
   async signIn(
-    @Body() body: unknown,
+    @Body() body: SignInRequest,
     @Req() request: ClientRequest,
     @Res({ passthrough: true }) response: CookieResponse,
   ): Promise<{
@@ -62,7 +62,7 @@ export class SessionController {
     csrfToken: string;
     expiresAt: string;
   }> {
-    const { email, password } = parseCredentials(body);
+    const { email, password } = body;
     const ip = request.ip;
     if (!this.limiter.allow(ip ?? 'unknown')) {
       throw new HttpException(
@@ -114,7 +114,7 @@ export class SessionController {
   @RequireAction('session.manage')
   @ApiOperation({ summary: 'Act in another of your organizations: `{organizationId}`' })
   async switchOrganization(
-    @Body() body: unknown,
+    @Body() body: SwitchOrganizationRequest,
     @Req() request: ClientRequest,
   ): Promise<{ organizationId: string }> {
     const session = request.session;
@@ -124,17 +124,7 @@ export class SessionController {
         message: 'only a signed-in session can switch organization (an API key is bound to one)',
       });
     }
-    const input = (typeof body === 'object' && body !== null ? body : {}) as Record<
-      string,
-      unknown
-    >;
-    const organizationId = input.organizationId;
-    if (typeof organizationId !== 'string' || Object.keys(input).length !== 1) {
-      throw new BadRequestException({
-        code: 'BAD_REQUEST',
-        message: 'send exactly {"organizationId": "<uuid>"}',
-      });
-    }
+    const { organizationId } = body;
     if (!(await this.sessions.switchOrganization(session.id, session.userId, organizationId))) {
       // The same answer for an organization that exists and one that does not.
       throw new ForbiddenException({
@@ -158,29 +148,4 @@ export class SessionController {
     response.clearCookie(SESSION_COOKIE, { ...common, httpOnly: true });
     response.clearCookie(CSRF_COOKIE, common);
   }
-}
-
-function parseCredentials(body: unknown): { email: string; password: string } {
-  const input = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  const unknown = Object.keys(input).filter((key) => key !== 'email' && key !== 'password');
-  if (unknown.length > 0) {
-    throw new BadRequestException({
-      code: 'BAD_REQUEST',
-      message: `unknown field "${unknown[0]}"`,
-    });
-  }
-  const { email, password } = input;
-  if (typeof email !== 'string' || email.length === 0 || email.length > 320) {
-    throw new BadRequestException({
-      code: 'BAD_REQUEST',
-      message: 'email must be a string of 1 to 320 characters',
-    });
-  }
-  if (typeof password !== 'string' || password.length === 0 || password.length > 1024) {
-    throw new BadRequestException({
-      code: 'BAD_REQUEST',
-      message: 'password must be a string of 1 to 1024 characters',
-    });
-  }
-  return { email, password };
 }
