@@ -1,6 +1,7 @@
 import type { AuditActorType, AuditOutcome } from '@weft/log-schema';
 import { isAction, type Action } from '@weft/rbac';
 import type { Queryable } from '../database/sql.js';
+import { UUID_PATTERN, isUuid } from '../database/ids.js';
 
 /** Who did something: a user, an agent, the platform itself. Ids only. */
 export interface AuditActor {
@@ -117,8 +118,6 @@ const AUDIT_QUERY_PARAMETERS = [
   'cursor',
 ];
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Parses query-string parameters into an AuditQuery; throws AuditQueryError naming the parameter. */
 export function parseAuditQuery(params: Record<string, unknown>): AuditQuery {
   const unknown = Object.keys(params).filter((name) => !AUDIT_QUERY_PARAMETERS.includes(name));
@@ -153,7 +152,7 @@ export function parseAuditQuery(params: Record<string, unknown>): AuditQuery {
   assign('action', text('action', /^[a-z_]+\.[a-z_]+$/, 'an action name such as secret.resolve'));
   assign('targetType', text('targetType', /^[a-z_]{1,64}$/, 'a record type such as secret'));
   assign('targetId', text('targetId', /^[A-Za-z0-9_.:-]{1,256}$/, 'an id'));
-  assign('environmentId', text('environmentId', UUID, 'an environment id'));
+  assign('environmentId', text('environmentId', UUID_PATTERN, 'an environment id'));
   assign('actorId', text('actorId', /^[A-Za-z0-9_.:-]{1,256}$/, 'an id'));
   assign('since', date('since'));
   assign('until', date('until'));
@@ -250,7 +249,7 @@ function decodeCursor(cursor: string): { position: string; id: string } {
   if (
     position === undefined ||
     id === undefined ||
-    !UUID.test(id) ||
+    !isUuid(id) ||
     Number.isNaN(new Date(position).getTime())
   ) {
     throw new AuditQueryError('cursor', 'cursor must be a cursor from a previous page');

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Queryable } from './sql.js';
 import { TENANT_ROLE, TENANT_TABLES } from './migrations/1764200000000-tenant-isolation.js';
+import { isUuid } from './ids.js';
 
 /**
  * Every table whose rows belong to one organization (each has row-level security for
@@ -20,11 +21,9 @@ declare const ORG_ID: unique symbol;
  */
 export type OrgId = string & { readonly [ORG_ID]: true };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Brands a validated organization id. Call it where the id is established, not where it is used. */
 export function asOrgId(value: string): OrgId {
-  if (!UUID.test(value)) throw new Error('organization id must be a UUID');
+  if (!isUuid(value)) throw new Error('organization id must be a UUID');
   return value.toLowerCase() as OrgId;
 }
 

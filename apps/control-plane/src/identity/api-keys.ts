@@ -5,6 +5,7 @@ import { recordAudit, type AuditActor } from '../audit/audit-trail.js';
 import { changeRows, selectRows } from '../database/sql.js';
 import { inTenant, type OrgId } from '../database/tenant.js';
 import { tokenHash } from './sessions.js';
+import { isUuid } from '../database/ids.js';
 
 const API_KEY_ERROR = Symbol.for('weft.control-plane.api-key-error');
 
@@ -60,7 +61,6 @@ interface KeyRow {
 const COLUMNS = `id, name, prefix, role_ids, created_by, created_at, expires_at, revoked_at,
   last_used_at`;
 const TOKEN = /^weft_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Same reasoning as sessions: precise enough, without a write per request.
 const TOUCH_AFTER_MS = 60_000;
 
@@ -149,7 +149,7 @@ export class ApiKeys {
 
   async revoke(orgId: OrgId, keyId: string, by: AuditActor & { type: 'user' }, admin: boolean) {
     await inTenant(this.db, orgId, async (tx) => {
-      const { rows } = UUID.test(keyId)
+      const { rows } = isUuid(keyId)
         ? await changeRows<{ id: string; name: string }>(
             tx,
             `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
@@ -230,7 +230,7 @@ function validate(input: { name: unknown; roleIds: unknown; expiresInDays?: unkn
     !Array.isArray(input.roleIds) ||
     input.roleIds.length === 0 ||
     input.roleIds.length > 20 ||
-    !input.roleIds.every((id) => typeof id === 'string' && UUID.test(id))
+    !input.roleIds.every((id) => typeof id === 'string' && isUuid(id))
   ) {
     throw new ApiKeyError('API_KEY_INVALID', 'roleIds must list 1 to 20 role ids', 'roleIds');
   }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { changeRows, selectRows } from '../database/sql.js';
+import { isUuid } from '../database/ids.js';
 
 export interface SessionSettings {
   /** A session unused for this long ends (default 30 minutes). */
@@ -121,8 +122,7 @@ export class Sessions {
    * change) when they are not a member, or the organization does not exist.
    */
   async switchOrganization(sessionId: string, userId: string, orgId: string): Promise<boolean> {
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(orgId))
-      return false;
+    if (!isUuid(orgId)) return false;
     const { count } = await changeRows(
       this.db,
       `UPDATE sessions SET active_org_id = $3

@@ -3,6 +3,7 @@ import type { Logger } from '@weft/log-schema';
 import { selectRows } from '../database/sql.js';
 import type { OrgKeys } from './org-keys.js';
 import { ReencryptionJobs } from './reencryption.js';
+import { isUuid } from '../database/ids.js';
 
 /** A command line that cannot be run as given; the message is one line for the operator. */
 export class UsageError extends Error {
@@ -102,7 +103,7 @@ function flags(rest: string[], names: string[]): Record<string, number | undefin
 }
 
 async function resolveOrganization(dataSource: DataSource, idOrSlug: string): Promise<string> {
-  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrSlug);
+  const uuid = isUuid(idOrSlug);
   const [org] = await selectRows<{ id: string }>(
     dataSource,
     uuid

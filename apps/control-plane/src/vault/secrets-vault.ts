@@ -12,6 +12,7 @@ import {
   type SecretKind,
   type SecretWrite,
 } from './secret-input.js';
+import { isUuid } from '../database/ids.js';
 
 const VALUE_COLUMN = encryptedColumn('secrets', 'value_ciphertext');
 
@@ -59,8 +60,6 @@ interface SecretRow {
   created_at: Date;
   updated_at: Date;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const COLUMNS = `id, environment_id, name, kind, description, value_ciphertext, key_version,
   reference, revision, created_at, updated_at`;
@@ -285,7 +284,7 @@ export class SecretsVault {
   }
 
   async #assertEnvironment(tx: TenantTransaction, environmentId: string): Promise<void> {
-    const [environment] = !UUID.test(environmentId)
+    const [environment] = !isUuid(environmentId)
       ? []
       : await selectRows<{ id: string }>(
           tx,

@@ -3,24 +3,8 @@
 // aside: arrays mid-path, nested arrays, mixed types, missing values, errors, and `$sum` and
 // friends rebound by the user or registered over by the host.
 import jsonata from 'jsonata';
-import { compileExpression, ExpressionError } from '../../src/index.js';
-
-async function reference(source: string, input: unknown): Promise<unknown> {
-  try {
-    return { value: JSON.parse(JSON.stringify((await jsonata(source).evaluate(input)) ?? null)) };
-  } catch (error) {
-    return { code: (error as { code?: string }).code };
-  }
-}
-
-function ours(source: string, input: unknown): unknown {
-  try {
-    return { value: JSON.parse(JSON.stringify(compileExpression(source).evaluate(input) ?? null)) };
-  } catch (error) {
-    if (!ExpressionError.is(error)) throw error;
-    return { code: error.code };
-  }
-}
+import { ours, reference } from './differential.js';
+import { compileExpression } from '../../src/index.js';
 
 const clean = Array.from({ length: 40 }, (_, i) => ({
   id: i,

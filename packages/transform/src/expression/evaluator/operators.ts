@@ -4,7 +4,7 @@ import { expressionError } from '../messages.js';
 import type { Frame } from './environment.js';
 import type { Evaluator } from './function-values.js';
 import { createSequence } from './sequence.js';
-import { deepEqual, isNumeric, stringify, toBoolean } from './values.js';
+import { deepEqual, isNumeric, order, stringify, toBoolean } from './values.js';
 
 /** The reference's fixed cap on one range, whatever the configured limits. */
 const MAX_RANGE = 1e7;
@@ -133,16 +133,7 @@ function compare(op: string, l: unknown, r: unknown): boolean | undefined {
   if (lt !== rt) throw expressionError('T2009', { value: l, value2: r });
   const a = l as number;
   const b = r as number;
-  switch (op) {
-    case '<':
-      return a < b;
-    case '<=':
-      return a <= b;
-    case '>':
-      return a > b;
-    default:
-      return a >= b;
-  }
+  return order(op, a, b);
 }
 
 function range(l: unknown, r: unknown, frame: Frame): unknown[] | undefined {

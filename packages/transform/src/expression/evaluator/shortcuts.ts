@@ -6,6 +6,7 @@
 import { isFunctionValue } from '../contract.js';
 import type { Node } from '../syntax/ast.js';
 import { isSequence } from './sequence.js';
+import { order } from './values.js';
 
 /** Marks that a shortcut could not decide and the general evaluation must run. */
 export const UNDECIDED = Symbol('undecided');
@@ -174,16 +175,7 @@ function compare(value: unknown, op: string, literal: Literal): boolean | undefi
   if (typeof value !== typeof literal) return UNDECIDED;
   const a = value as number;
   const b = literal as number;
-  switch (op) {
-    case '<':
-      return a < b;
-    case '<=':
-      return a <= b;
-    case '>':
-      return a > b;
-    default:
-      return a >= b;
-  }
+  return order(op, a, b);
 }
 
 /** `readName` without the function-value check (the caller makes it when it matters). */

@@ -108,3 +108,20 @@ export function lookup(input: unknown, key: string): unknown {
 export function keysOf(value: object): string[] {
   return isFunctionValue(value) ? [] : Object.keys(value);
 }
+
+/**
+ * `<`, `<=`, `>` or `>=` (any other op) of two numbers or two strings, already checked to be of
+ * one type: shared by the general operator and the filter shortcuts so they cannot disagree.
+ */
+export function order(op: string, a: number | string, b: number | string): boolean {
+  switch (op) {
+    case '<':
+      return a < b;
+    case '<=':
+      return a <= b;
+    case '>':
+      return a > b;
+    default:
+      return a >= b;
+  }
+}
