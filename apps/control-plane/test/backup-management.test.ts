@@ -1,9 +1,9 @@
 // Listing, retention, the scheduler (one backup across replicas) and the backup commands, on
 // real PostgreSQL and a real S3-compatible server.
 import { randomBytes } from 'node:crypto';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { LocalKeyProvider, generateLocalKek } from '@weft/crypto';
-import { createTestDatabase, testPostgres, testS3, type TestDatabase } from '@weft/testing';
+import { createTestDatabase, testPostgres, type TestDatabase } from '@weft/testing';
 import pg from 'pg';
 import {
   BackupError,
@@ -15,7 +15,7 @@ import {
   runBackupCommand,
   type BackupCommandContext,
 } from '../src/backup/index.js';
-import { capturingLogger } from './support.js';
+import { capturingLogger, testS3Client } from './support.js';
 
 const BUCKET = 'weft';
 const DAY = 86_400_000;
@@ -54,13 +54,7 @@ async function commandError(work: Promise<unknown>): Promise<BackupError> {
 }
 
 beforeAll(async () => {
-  const conn = testS3();
-  s3 = new S3Client({
-    endpoint: conn.endpoint,
-    region: conn.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: conn.accessKeyId, secretAccessKey: conn.secretAccessKey },
-  });
+  s3 = testS3Client();
   database = await createTestDatabase();
 });
 

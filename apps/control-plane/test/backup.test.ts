@@ -3,9 +3,9 @@
 // target database exactly as empty as it was).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { LocalKeyProvider, createDecryptStream, generateLocalKek } from '@weft/crypto';
-import { createTestDatabase, testPostgres, testS3, type TestDatabase } from '@weft/testing';
+import { createTestDatabase, testPostgres, type TestDatabase } from '@weft/testing';
 import pg from 'pg';
 import {
   BackupError,
@@ -16,7 +16,7 @@ import {
 } from '../src/backup/index.js';
 import { MIGRATIONS, createDataSource } from '../src/database/data-source.js';
 import { KeyEncryptionKeys } from '../src/keys/key-providers.js';
-import { capturingLogger, plantedSecret } from './support.js';
+import { capturingLogger, plantedSecret, testS3Client } from './support.js';
 
 const BUCKET = 'weft';
 const kek = LocalKeyProvider.fromBase64(generateLocalKek());
@@ -224,13 +224,7 @@ async function refusal(
 }
 
 beforeAll(async () => {
-  const conn = testS3();
-  s3 = new S3Client({
-    endpoint: conn.endpoint,
-    region: conn.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: conn.accessKeyId, secretAccessKey: conn.secretAccessKey },
-  });
+  s3 = testS3Client();
   source = await createTestDatabase();
   await fill(source.url);
 });
@@ -267,9 +261,7 @@ describe('backup and restore', () => {
 
     const target = await emptyDatabase();
     const summary = await restoreBackup({
-      s3,
-      bucket: BUCKET,
-      prefix: runPrefix,
+      ...backupStorage(),
       backupId: compressed.backupId,
       targetDatabaseUrl: target,
       keyProvider: kek,
@@ -286,9 +278,7 @@ describe('backup and restore', () => {
   it('restores the uncompressed form identically too', async () => {
     const target = await emptyDatabase();
     await restoreBackup({
-      s3,
-      bucket: BUCKET,
-      prefix: runPrefix,
+      ...backupStorage(),
       backupId: uncompressed.backupId,
       targetDatabaseUrl: target,
       keyProvider: kek,
@@ -395,9 +385,7 @@ describe('backup and restore', () => {
       const rotated = new KeyEncryptionKeys(other, [kek]);
       const target = await emptyDatabase();
       const summary = await restoreBackup({
-        s3,
-        bucket: BUCKET,
-        prefix: runPrefix,
+        ...backupStorage(),
         backupId: compressed.backupId,
         targetDatabaseUrl: target,
         keyProvider: rotated,
@@ -411,9 +399,7 @@ describe('backup and restore', () => {
         const before = await snapshot(occupied.url);
         const outcome = await refusal(
           restoreBackup({
-            s3,
-            bucket: BUCKET,
-            prefix: runPrefix,
+            ...backupStorage(),
             backupId: compressed.backupId,
             targetDatabaseUrl: occupied.url,
             keyProvider: kek,
@@ -431,9 +417,7 @@ describe('backup and restore', () => {
       const restore = (backupId: string) =>
         refusal(
           restoreBackup({
-            s3,
-            bucket: BUCKET,
-            prefix: runPrefix,
+            ...backupStorage(),
             backupId,
             targetDatabaseUrl: target,
             keyProvider: kek,
@@ -457,9 +441,7 @@ describe('backup and restore', () => {
         ),
       );
       const backup = await createBackup({
-        s3,
-        bucket: BUCKET,
-        prefix: runPrefix,
+        ...backupStorage(),
         databaseUrl: large.url,
         keyProvider: kek,
         compression: 'none',
@@ -468,9 +450,7 @@ describe('backup and restore', () => {
       expect(backup.size).toBeGreaterThan(9 * 1024 * 1024);
       const target = await emptyDatabase();
       await restoreBackup({
-        s3,
-        bucket: BUCKET,
-        prefix: runPrefix,
+        ...backupStorage(),
         backupId: backup.backupId,
         targetDatabaseUrl: target,
         keyProvider: kek,
@@ -516,9 +496,7 @@ describe('backup and restore', () => {
       const backup = await createBackup({ ...backupStorage(), databaseUrl: older.url });
       const target = await emptyDatabase();
       const summary = await restoreBackup({
-        s3,
-        bucket: BUCKET,
-        prefix: runPrefix,
+        ...backupStorage(),
         backupId: backup.backupId,
         targetDatabaseUrl: target,
         keyProvider: kek,

@@ -19,6 +19,8 @@ import {
 } from '../src/bootstrap/first-admin.js';
 import { createControlPlane, type ControlPlane } from '../src/control-plane.js';
 import { createDataSource } from '../src/database/data-source.js';
+import { createS3Client } from '../src/infrastructure/dependencies.js';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { LocalKeyProvider } from '@weft/crypto';
 
 /** This test file's key-encryption key (a fresh one per process, never a fixture). */
@@ -92,6 +94,17 @@ export function s3Env(): Record<string, string> {
     S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
     S3_FORCE_PATH_STYLE: 'true',
   };
+}
+
+/** An S3 client for the harness's S3-compatible server, as the control plane builds its own. */
+export function testS3Client(): S3Client {
+  return createS3Client({
+    endpoint: testS3().endpoint,
+    region: testS3().region,
+    bucket: 'weft',
+    forcePathStyle: true,
+    credentials: { accessKeyId: testS3().accessKeyId, secretAccessKey: testS3().secretAccessKey },
+  });
 }
 
 /** The control plane's configuration for one test file, pointing at the harness's services. */
