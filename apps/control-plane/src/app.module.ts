@@ -16,7 +16,11 @@ import { ApiKeysController } from './identity/api-keys.controller.js';
 import { OrganizationsController } from './identity/organizations.controller.js';
 import { PasswordLogin } from './identity/password-login.js';
 import { SESSION_OPTIONS, SessionController } from './identity/session.controller.js';
+import { PoliciesController } from './identity/policies.controller.js';
 import { Sessions } from './identity/sessions.js';
+import { SignInChallenges } from './identity/sign-in-challenges.js';
+import { TwoFactor } from './identity/two-factor.js';
+import { TwoFactorController } from './identity/two-factor.controller.js';
 import { SignInLimiter } from './identity/sign-in-limiter.js';
 import { SecretsVault } from './vault/secrets-vault.js';
 
@@ -44,6 +48,8 @@ export class AppModule {
         SessionController,
         ApiKeysController,
         OrganizationsController,
+        TwoFactorController,
+        PoliciesController,
       ],
       providers: [
         { provide: DataSource, useValue: deps.dataSource },
@@ -53,6 +59,8 @@ export class AppModule {
         { provide: Sessions, useValue: deps.sessions },
         { provide: ApiKeys, useValue: deps.apiKeys },
         { provide: PasswordLogin, useValue: deps.passwordLogin },
+        { provide: TwoFactor, useValue: deps.twoFactor },
+        { provide: SignInChallenges, useValue: deps.signInChallenges },
         { provide: SignInLimiter, useValue: new SignInLimiter(config.sessions.signInsPerMinute) },
         { provide: SESSION_OPTIONS, useValue: { secure: config.sessions.secureCookies } },
         { provide: NATS_CONNECTION, useValue: deps.nats },

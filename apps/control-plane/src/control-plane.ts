@@ -37,7 +37,7 @@ export async function createControlPlane(
     // Before any route (and so before the action guard): the session cookie becomes a principal.
     app.use(
       authenticate(dependencies.sessions, dependencies.apiKeys, dependencies.principals, logger, {
-        signInPath: `/${apiV1('auth/login')}`,
+        signInPaths: [`/${apiV1('auth/login')}`, `/${apiV1('auth/login/second-factor')}`],
       }),
     );
     return { app, dependencies };

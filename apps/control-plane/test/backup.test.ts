@@ -172,6 +172,37 @@ async function fill(url: string): Promise<void> {
               (sha256('c'), sha256('d'), $3, NULL, 60, now(), now(), 'sign-out', NULL, NULL)`,
       [ada, org, bob],
     );
+    await c.query(
+      `INSERT INTO user_totp (user_id, provider, kek_id, wrapped_secret, confirmed_at, last_used_step)
+       VALUES ($1, 'local', 'abcdef0123456789', 'v1.d3JhcHBlZA', now(), 58000000)`,
+      [ada],
+    );
+    await c.query(
+      `INSERT INTO user_recovery_codes (user_id, code_hash, used_at)
+       VALUES ($1, sha256('r1'), NULL), ($1, sha256('r2'), now())`,
+      [ada],
+    );
+    await c.query(
+      `INSERT INTO sign_in_challenges (token_hash, user_id, org_id, attempts, expires_at)
+       VALUES (sha256('ch'), $1, $2, 3, now() + interval '5 minutes')`,
+      [ada, org],
+    );
+    await c.query(
+      `INSERT INTO org_identity_providers (org_id, issuer, client_id, client_secret_ciphertext,
+                                          key_version, jit_role_id, enforced)
+       VALUES ($1, 'https://login.example/realms/acmé', 'weft-client', 'wft1.2.bm9uY2U.c2Vj', 2, $2, true)`,
+      [org, viewer],
+    );
+    await c.query(
+      `INSERT INTO user_identities (user_id, issuer, subject, last_login_at)
+       VALUES ($1, 'https://login.example/realms/acmé', 'sub|ünï 42', now())`,
+      [bob],
+    );
+    await c.query(
+      `INSERT INTO oidc_login_states (handle_hash, org_id, state, expires_at)
+       VALUES (sha256('h'), $1, '{"nonce": "n", "returnTo": "/"}', now() + interval '10 minutes')`,
+      [org],
+    );
     await c.query(`SELECT setval('public.schema_migrations_id_seq', 77)`);
     await c.query(
       `INSERT INTO audit_events (org_id, actor_type, actor_id, action, target_type, target_id, outcome, details)

@@ -214,3 +214,60 @@ export async function sqlRows<T = Record<string, unknown>>(
     await client.end();
   }
 }
+
+export interface Reply {
+  status: number;
+  body: unknown;
+  cookies: string[];
+}
+
+/** How a test request authenticates: a session (cookie + CSRF token) or an API key. */
+export interface Credentials {
+  cookie?: string;
+  csrf?: string;
+  bearer?: string;
+}
+
+/** A JSON client for the control plane's API, as a browser or a script would call it. */
+export function apiClient(baseUrl: string | (() => string)) {
+  const base = typeof baseUrl === 'string' ? () => baseUrl : baseUrl;
+  async function http(
+    method: string,
+    path: string,
+    auth: Credentials = {},
+    body?: unknown,
+  ): Promise<Reply> {
+    const res = await fetch(`${base()}${path}`, {
+      method,
+      redirect: 'manual',
+      headers: {
+        'content-type': 'application/json',
+        ...(auth.cookie ? { cookie: auth.cookie } : {}),
+        ...(auth.csrf ? { 'x-csrf-token': auth.csrf } : {}),
+        ...(auth.bearer ? { authorization: `Bearer ${auth.bearer}` } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? (JSON.parse(text) as unknown) : undefined;
+    } catch {
+      // Not JSON (a redirect, an HTML page): the text itself.
+    }
+    return { status: res.status, body: parsed, cookies: res.headers.getSetCookie() };
+  }
+  /** The session cookie and CSRF token a reply set, when it set them. */
+  function sessionOf(reply: Reply): Required<Pick<Credentials, 'cookie' | 'csrf'>> {
+    const session = reply.cookies.find((c) => c.startsWith('weft_session='));
+    return {
+      cookie: session?.split(';')[0] ?? '',
+      csrf: (reply.body as { csrfToken?: string } | undefined)?.csrfToken ?? '',
+    };
+  }
+  async function signIn(email: string, password: string) {
+    const reply = await http('POST', '/api/v1/auth/login', {}, { email, password });
+    return { reply, ...sessionOf(reply) };
+  }
+  return { http, signIn, sessionOf };
+}

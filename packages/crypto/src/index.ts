@@ -22,6 +22,8 @@ export {
   type SigningKeyPair,
 } from './signatures.js';
 export {
+  decodeBase32,
+  encodeBase32,
   generateTotpSecret,
   totpCode,
   totpUri,

@@ -18,6 +18,7 @@ const EXPECTED_CATALOGUE: Record<string, string> = {
   'session.create': 'public',
   'session.read': 'authenticated',
   'session.manage': 'authenticated',
+  'two_factor.manage': 'authenticated',
   'organization.list': 'authenticated',
   'organization.read': 'organization member',
   'organization.manage': 'organization admin',

@@ -40,6 +40,10 @@ const CATALOGUE = {
     scope: 'authenticated',
     description: 'Sign out, or end your other sessions',
   },
+  'two_factor.manage': {
+    scope: 'authenticated',
+    description: 'Enrol, confirm and remove your own two-factor authentication and recovery codes',
+  },
   'organization.list': {
     scope: 'authenticated',
     description: 'List the organizations the identity belongs to',

@@ -10,6 +10,7 @@ import { TenantIsolation1764200000000 } from './migrations/1764200000000-tenant-
 import { AuditChain1764300000000 } from './migrations/1764300000000-audit-chain.js';
 import { Sessions1764400000000 } from './migrations/1764400000000-sessions.js';
 import { ApiKeys1764500000000 } from './migrations/1764500000000-api-keys.js';
+import { TwoFactorAndSso1764600000000 } from './migrations/1764600000000-two-factor-and-sso.js';
 
 export const ENTITIES = [Organization, Environment, User, RoleRecord, Membership];
 /** Every migration, in order. Schema changes only ever happen through these. */
@@ -20,6 +21,7 @@ export const MIGRATIONS = [
   AuditChain1764300000000,
   Sessions1764400000000,
   ApiKeys1764500000000,
+  TwoFactorAndSso1764600000000,
 ];
 
 export interface DatabaseSettings {

@@ -2,7 +2,7 @@ import { safeEqual } from '@weft/crypto';
 import type { Logger } from '@weft/log-schema';
 import type { Principal } from '@weft/rbac';
 import type { ApiKeys } from './api-keys.js';
-import type { Principals } from './principals.js';
+import type { Principals, SessionRestriction } from './principals.js';
 import { tokenHash, type ActiveSession, type Sessions } from './sessions.js';
 
 export const SESSION_COOKIE = 'weft_session';
@@ -19,6 +19,8 @@ export interface AuthenticatedHttpRequest {
   headers: Record<string, string | string[] | undefined>;
   principal?: Principal;
   session?: ActiveSession;
+  /** Set when the session's organization policy keeps it from acting there yet. */
+  restriction?: SessionRestriction;
 }
 
 interface HttpResponse {
@@ -50,7 +52,7 @@ export function authenticate(
   apiKeys: ApiKeys,
   principals: Principals,
   logger: Logger,
-  options: { signInPath: string },
+  options: { signInPaths: readonly string[] },
 ) {
   return (
     request: AuthenticatedHttpRequest,
@@ -80,7 +82,8 @@ export function authenticate(
       if (token === undefined) return next();
       const session = await sessions.authenticate(token);
       if (session === undefined) return next();
-      const signingIn = request.method === 'POST' && request.path === options.signInPath;
+      const signingIn =
+        request.method === 'POST' && options.signInPaths.includes(request.path ?? '');
       if (!SAFE_METHODS.has(request.method) && !signingIn) {
         const csrf = request.headers[CSRF_HEADER];
         if (typeof csrf !== 'string' || !safeEqual(tokenHash(csrf), session.csrfHash)) {
@@ -94,7 +97,9 @@ export function authenticate(
         }
       }
       request.session = session;
-      request.principal = await principals.forUser(session.userId, session.activeOrgId);
+      const { principal, restriction } = await principals.forSession(session);
+      request.principal = principal;
+      if (restriction !== undefined) request.restriction = restriction;
       next();
     })().catch((error: unknown) => {
       // Answered here, in the API's one error shape: this middleware runs outside Nest, where

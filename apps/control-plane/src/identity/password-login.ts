@@ -15,7 +15,9 @@ export type LoginFailure = 'unknown-email' | 'wrong-password' | 'locked' | 'no-p
 
 export type LoginOutcome =
   | { ok: true; userId: string; email: string; orgId: string | null }
-  | { ok: false; reason: LoginFailure };
+  | { ok: false; reason: LoginFailure }
+  /** The password was right, but every organization of the person signs in through its IdP. */
+  | { ok: false; reason: 'sso-required'; orgSlug: string };
 
 const LOGIN_ERROR = Symbol.for('weft.control-plane.login-error');
 
@@ -88,7 +90,8 @@ export class PasswordLogin {
       });
       return { ok: false, reason };
     }
-    const orgId = await this.#firstOrganization(user.id);
+    const first = await this.#signInOrganization(user.id);
+    const orgId = first?.orgId ?? null;
     await this.db.query(`UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1`, [
       user.id,
     ]);
@@ -97,6 +100,10 @@ export class PasswordLogin {
         user.id,
         await hashPassword(password),
       ]);
+    }
+    if (first?.ssoEnforced === true) {
+      await this.#audit(user.id, orgId, 'denied', { reason: 'sso-required' }, client.ip);
+      return { ok: false, reason: 'sso-required', orgSlug: first.slug };
     }
     await this.#audit(user.id, orgId, 'succeeded', {}, client.ip);
     return { ok: true, userId: user.id, email: user.email, orgId };
@@ -113,7 +120,25 @@ export class PasswordLogin {
     );
   }
 
-  /** The organization a new session acts in: the person's oldest membership. */
+  /**
+   * The organization a password session acts in: the oldest membership among organizations that
+   * allow password sign-in, else (all enforce single sign-on) the oldest, flagged.
+   */
+  async #signInOrganization(
+    userId: string,
+  ): Promise<{ orgId: string; slug: string; ssoEnforced: boolean } | undefined> {
+    const [row] = await selectRows<{ org_id: string; slug: string; sso_enforced: boolean }>(
+      this.db,
+      `SELECT m.org_id, o.slug, coalesce(p.enforced, false) AS sso_enforced
+       FROM memberships m JOIN organizations o ON o.id = m.org_id
+       LEFT JOIN org_identity_providers p ON p.org_id = m.org_id
+       WHERE m.user_id = $1 ORDER BY coalesce(p.enforced, false), m.created_at LIMIT 1`,
+      [userId],
+    );
+    return row && { orgId: row.org_id, slug: row.slug, ssoEnforced: row.sso_enforced };
+  }
+
+  /** The organization a failed sign-in is recorded in: the person's oldest membership. */
   async #firstOrganization(userId: string): Promise<string | null> {
     const [membership] = await selectRows<{ org_id: string }>(
       this.db,
@@ -126,7 +151,7 @@ export class PasswordLogin {
   async #audit(
     userId: string,
     orgId: string | null,
-    outcome: 'succeeded' | 'failed',
+    outcome: 'succeeded' | 'failed' | 'denied',
     details: Record<string, string>,
     ip: string | undefined,
   ): Promise<void> {

@@ -1,4 +1,4 @@
-import { IsString, IsUUID, Length } from 'class-validator';
+import { IsBoolean, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 
 /** `POST /api/v1/auth/login`. Sizes are bounded before any password work is done. */
 export class SignInRequest {
@@ -15,4 +15,38 @@ export class SignInRequest {
 export class SwitchOrganizationRequest {
   @IsUUID('all', { message: 'organizationId must be an organization id (a UUID)' })
   organizationId!: string;
+}
+
+/** A second factor: the current authenticator code, or one unused recovery code. */
+export class SecondFactorRequest {
+  @IsOptional()
+  @Matches(/^[0-9]{6}$/, { message: 'code must be the 6 digits your authenticator app shows' })
+  code?: string;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z2-7]{4}-?[A-Za-z2-7]{4}-?[A-Za-z2-7]{4}-?[A-Za-z2-7]{4}$/, {
+    message: 'recoveryCode must be one of your recovery codes, like ABCD-EFGH-IJKL-MNOP',
+  })
+  recoveryCode?: string;
+}
+
+/** `POST /api/v1/auth/login/second-factor`: finishes a sign-in the password started. */
+export class CompleteSignInRequest extends SecondFactorRequest {
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'challengeToken must be the token sign-in returned' })
+  challengeToken!: string;
+}
+
+/** `POST /api/v1/auth/two-factor/totp/confirm`. */
+export class ConfirmTotpRequest {
+  @Matches(/^[0-9]{6}$/, { message: 'code must be the 6 digits your authenticator app shows' })
+  code!: string;
+}
+
+/** `PATCH /api/v1/organizations/:orgId/policies`. Omitted fields keep their value. */
+export class OrganizationPolicyRequest {
+  @IsOptional()
+  @IsBoolean()
+  requireTwoFactor?: boolean;
 }

@@ -17,6 +17,17 @@ export interface ActiveSession {
   activeOrgId: string | null;
   csrfHash: Buffer;
   absoluteExpiresAt: Date;
+  /** How the person proved who they are; organization policies may demand more. */
+  authMethod: AuthMethod;
+  /** For single sign-on: the organization whose identity provider vouched for the person. */
+  ssoOrgId: string | null;
+}
+
+export type AuthMethod = 'password' | 'totp' | 'recovery_code' | 'oidc';
+
+export interface SessionAuthentication {
+  method: AuthMethod;
+  ssoOrgId?: string;
 }
 
 export interface NewSession {
@@ -52,14 +63,15 @@ export class Sessions {
     userId: string,
     activeOrgId: string | null,
     client: { ip?: string; userAgent?: string },
+    auth: SessionAuthentication = { method: 'password' },
   ): Promise<NewSession> {
     const token = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(32).toString('base64url');
     const [row] = await selectRows<{ id: string; absolute_expires_at: Date }>(
       this.db,
       `INSERT INTO sessions (token_hash, csrf_hash, user_id, active_org_id, idle_timeout_seconds,
-                             absolute_expires_at, ip, user_agent)
-       VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6), $7, $8)
+                             absolute_expires_at, ip, user_agent, auth_method, sso_org_id)
+       VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6), $7, $8, $9, $10)
        RETURNING id, absolute_expires_at`,
       [
         tokenHash(token),
@@ -70,6 +82,8 @@ export class Sessions {
         Math.round(this.settings.absoluteTimeoutMs / 1000),
         client.ip ?? null,
         client.userAgent?.slice(0, 512) ?? null,
+        auth.method,
+        auth.ssoOrgId ?? null,
       ],
     );
     return {
@@ -81,6 +95,8 @@ export class Sessions {
         activeOrgId,
         csrfHash: tokenHash(csrfToken),
         absoluteExpiresAt: row!.absolute_expires_at,
+        authMethod: auth.method,
+        ssoOrgId: auth.ssoOrgId ?? null,
       },
     };
   }
@@ -95,9 +111,11 @@ export class Sessions {
       csrf_hash: Buffer;
       absolute_expires_at: Date;
       idle_ms: string;
+      auth_method: AuthMethod;
+      sso_org_id: string | null;
     }>(
       this.db,
-      `SELECT id, user_id, active_org_id, csrf_hash, absolute_expires_at,
+      `SELECT id, user_id, active_org_id, csrf_hash, absolute_expires_at, auth_method, sso_org_id,
               (extract(epoch FROM now() - last_seen_at) * 1000)::bigint AS idle_ms
        FROM sessions
        WHERE token_hash = $1 AND revoked_at IS NULL AND absolute_expires_at > now()
@@ -114,6 +132,8 @@ export class Sessions {
       activeOrgId: row.active_org_id,
       csrfHash: row.csrf_hash,
       absoluteExpiresAt: row.absolute_expires_at,
+      authMethod: row.auth_method,
+      ssoOrgId: row.sso_org_id,
     };
   }
 
@@ -150,6 +170,17 @@ export class Sessions {
       `SELECT o.id, o.name, o.slug FROM memberships m JOIN organizations o ON o.id = m.org_id
        WHERE m.user_id = $1 ORDER BY m.created_at, o.slug`,
       [userId],
+    );
+  }
+
+  /**
+   * Records a second factor proved during the session (enrolling two-factor authentication
+   * proves one), so an organization that requires it lets the session act.
+   */
+  async upgradeToSecondFactor(sessionId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE sessions SET auth_method = 'totp' WHERE id = $1 AND auth_method = 'password'`,
+      [sessionId],
     );
   }
 

@@ -17,6 +17,8 @@ import { ApiKeys } from '../identity/api-keys.js';
 import { PasswordLogin } from '../identity/password-login.js';
 import { Principals } from '../identity/principals.js';
 import { Sessions } from '../identity/sessions.js';
+import { SignInChallenges } from '../identity/sign-in-challenges.js';
+import { TwoFactor } from '../identity/two-factor.js';
 import { openKeyEncryptionKeys } from '../keys/key-providers.js';
 import { OrgKeys } from '../keys/org-keys.js';
 import { ReencryptionJobs } from '../keys/reencryption.js';
@@ -32,6 +34,8 @@ export interface ControlPlaneDependencies {
   passwordLogin: PasswordLogin;
   principals: Principals;
   apiKeys: ApiKeys;
+  twoFactor: TwoFactor;
+  signInChallenges: SignInChallenges;
   close(): Promise<void>;
 }
 
@@ -142,6 +146,7 @@ export async function openDependencies(
   });
   passwordLogin.onBackgroundError = (error) =>
     logger.error('recording a failed sign-in failed', { err: error });
+  const twoFactor = new TwoFactor(dataSource, kek);
   return {
     dataSource,
     nats,
@@ -152,6 +157,8 @@ export async function openDependencies(
     passwordLogin,
     principals: new Principals(dataSource),
     apiKeys: new ApiKeys(dataSource),
+    twoFactor,
+    signInChallenges: new SignInChallenges(dataSource, twoFactor),
     async close() {
       clearInterval(flushTimer);
       await backups?.stop();

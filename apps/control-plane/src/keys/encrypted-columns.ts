@@ -28,6 +28,15 @@ export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
     recordType: 'secret',
     field: 'value',
   },
+  {
+    table: 'org_identity_providers',
+    column: 'client_secret_ciphertext',
+    versionColumn: 'key_version',
+    idColumn: 'org_id',
+    orgColumn: 'org_id',
+    recordType: 'identity_provider',
+    field: 'client_secret',
+  },
 ];
 
 export function bindingFor(column: EncryptedColumn, orgId: string, recordId: string): FieldBinding {

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from '@weft/log-schema';
 import { selectRows } from '../database/sql.js';
+import { TwoFactor } from '../identity/two-factor.js';
 import type { OrgKeys } from './org-keys.js';
 import { ReencryptionJobs } from './reencryption.js';
 import { isUuid } from '../database/ids.js';
@@ -16,7 +17,8 @@ export const KEYS_HELP = `Usage: weft-control-plane keys <command>
   rotate <org>      create a new data key version; a job re-encrypts older ciphertexts
   reencrypt         run pending re-encryption jobs to completion, then exit
                     [--batch-size N] [--pause-ms N] [--lease-seconds N]
-  rewrap            after a KEK rotation: re-wrap every data key with the current KEK
+  rewrap            after a KEK rotation: re-wrap every data key and two-factor secret with
+                    the current KEK
 `;
 
 export interface KeysCommandContext {
@@ -71,7 +73,10 @@ export async function runKeysCommand(args: string[], context: KeysCommandContext
     case 'rewrap': {
       if (rest.length > 0) throw new UsageError(`keys rewrap takes no arguments`);
       const { rewrapped, current } = await keys.rewrapAll();
-      write(`keys: re-wrapped ${rewrapped} data keys; ${current} active keys use the current KEK`);
+      const secrets = await new TwoFactor(context.dataSource, keys.kek).rewrapAll();
+      write(
+        `keys: re-wrapped ${rewrapped} data keys and ${secrets} two-factor secrets; ${current} active keys use the current KEK`,
+      );
       return;
     }
     default:
