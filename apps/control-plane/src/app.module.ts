@@ -21,6 +21,10 @@ import { Sessions } from './identity/sessions.js';
 import { SignInChallenges } from './identity/sign-in-challenges.js';
 import { TwoFactor } from './identity/two-factor.js';
 import { TwoFactorController } from './identity/two-factor.controller.js';
+import { IdentityProviders } from './identity/sso/identity-providers.js';
+import { OidcSignInGuard, SsoController } from './identity/sso/sso.controller.js';
+import { SsoSettingsController } from './identity/sso/sso-settings.controller.js';
+import { SsoSignIn } from './identity/sso/sso-sign-in.js';
 import { SignInLimiter } from './identity/sign-in-limiter.js';
 import { SecretsVault } from './vault/secrets-vault.js';
 
@@ -50,6 +54,8 @@ export class AppModule {
         OrganizationsController,
         TwoFactorController,
         PoliciesController,
+        SsoController,
+        SsoSettingsController,
       ],
       providers: [
         { provide: DataSource, useValue: deps.dataSource },
@@ -61,6 +67,9 @@ export class AppModule {
         { provide: PasswordLogin, useValue: deps.passwordLogin },
         { provide: TwoFactor, useValue: deps.twoFactor },
         { provide: SignInChallenges, useValue: deps.signInChallenges },
+        { provide: IdentityProviders, useValue: deps.identityProviders },
+        { provide: SsoSignIn, useValue: deps.ssoSignIn },
+        OidcSignInGuard,
         { provide: SignInLimiter, useValue: new SignInLimiter(config.sessions.signInsPerMinute) },
         { provide: SESSION_OPTIONS, useValue: { secure: config.sessions.secureCookies } },
         { provide: NATS_CONNECTION, useValue: deps.nats },

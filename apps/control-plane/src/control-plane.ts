@@ -3,7 +3,10 @@ import type { Logger } from '@weft/log-schema';
 import { createHttpApplication } from '@weft/server-kit';
 import { AppModule } from './app.module.js';
 import { apiV1 } from './http/api-path.js';
+import passport from 'passport';
 import { authenticate } from './identity/authentication.js';
+import { LoginStateStore } from './identity/sso/login-state-store.js';
+import { OrganizationOidcStrategy } from './identity/sso/organization-oidc-strategy.js';
 import type { ControlPlaneConfig } from './config/control-plane.config.js';
 import { openDependencies, type ControlPlaneDependencies } from './infrastructure/dependencies.js';
 
@@ -33,6 +36,18 @@ export async function createControlPlane(
     http.set(
       'trust proxy',
       config.sessions.trustedProxies.length > 0 ? config.sessions.trustedProxies : false,
+    );
+    // Single sign-on: one passport strategy for every organization (passport's registry is
+    // process-wide; a process runs one control plane).
+    passport.use(
+      new OrganizationOidcStrategy(
+        dependencies.identityProviders,
+        new LoginStateStore(dependencies.dataSource, {
+          secureCookies: config.sessions.secureCookies,
+          cookiePath: `/${apiV1('auth/sso')}`,
+        }),
+        { trustProxy: config.sessions.trustedProxies.length > 0 },
+      ),
     );
     // Before any route (and so before the action guard): the session cookie becomes a principal.
     app.use(

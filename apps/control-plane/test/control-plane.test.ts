@@ -66,6 +66,8 @@ describe('control plane over real PostgreSQL, NATS and S3', () => {
       '/api/v1/auth/logout',
       '/api/v1/auth/session',
       '/api/v1/auth/session/organization',
+      '/api/v1/auth/sso/{orgSlug}',
+      '/api/v1/auth/sso/{orgSlug}/callback',
       '/api/v1/auth/two-factor',
       '/api/v1/auth/two-factor/disable',
       '/api/v1/auth/two-factor/recovery-codes',
@@ -81,6 +83,7 @@ describe('control plane over real PostgreSQL, NATS and S3', () => {
       '/api/v1/organizations/{orgId}/keys',
       '/api/v1/organizations/{orgId}/keys/rotate',
       '/api/v1/organizations/{orgId}/policies',
+      '/api/v1/organizations/{orgId}/sso',
       '/health',
       '/ready',
     ]);
@@ -91,8 +94,11 @@ describe('control plane over real PostgreSQL, NATS and S3', () => {
     expect(listEndpoints(controlPlane.app).map((e) => `${e.route} → ${e.action}`)).toEqual([
       'DELETE /api/v1/environments/:environmentId/secrets/:name → secret.write',
       'DELETE /api/v1/organizations/:orgId/api-keys/:keyId → api_key.manage',
+      'DELETE /api/v1/organizations/:orgId/sso → policy.manage',
       'GET /api/docs → system.docs',
       'GET /api/v1/auth/session → session.read',
+      'GET /api/v1/auth/sso/:orgSlug → session.create',
+      'GET /api/v1/auth/sso/:orgSlug/callback → session.create',
       'GET /api/v1/auth/two-factor → session.read',
       'GET /api/v1/environments/:environmentId/secrets → secret.list',
       'GET /api/v1/environments/:environmentId/secrets/:name → secret.list',
@@ -102,6 +108,7 @@ describe('control plane over real PostgreSQL, NATS and S3', () => {
       'GET /api/v1/organizations/:orgId/audit-events/verify → audit.read',
       'GET /api/v1/organizations/:orgId/keys → organization.manage',
       'GET /api/v1/organizations/:orgId/policies → organization.read',
+      'GET /api/v1/organizations/:orgId/sso → policy.manage',
       'GET /health → system.health',
       'GET /ready → system.ready',
       'PATCH /api/v1/organizations/:orgId/policies → policy.manage',
@@ -116,6 +123,7 @@ describe('control plane over real PostgreSQL, NATS and S3', () => {
       'POST /api/v1/organizations/:orgId/api-keys → api_key.manage',
       'POST /api/v1/organizations/:orgId/keys/rotate → organization.manage',
       'PUT /api/v1/environments/:environmentId/secrets/:name → secret.write',
+      'PUT /api/v1/organizations/:orgId/sso → policy.manage',
     ]);
   });
 

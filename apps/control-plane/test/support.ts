@@ -257,12 +257,17 @@ export function apiClient(baseUrl: string | (() => string)) {
     }
     return { status: res.status, body: parsed, cookies: res.headers.getSetCookie() };
   }
-  /** The session cookie and CSRF token a reply set, when it set them. */
+  /**
+   * The session cookie and CSRF token a reply set, when it set them (the token from the body,
+   * or — after a redirect, as single sign-on ends — from the readable weft_csrf cookie).
+   */
   function sessionOf(reply: Reply): Required<Pick<Credentials, 'cookie' | 'csrf'>> {
-    const session = reply.cookies.find((c) => c.startsWith('weft_session='));
+    const cookie = (name: string) =>
+      reply.cookies.find((c) => c.startsWith(`${name}=`))?.split(';')[0] ?? '';
+    const fromBody = (reply.body as { csrfToken?: string } | undefined)?.csrfToken;
     return {
-      cookie: session?.split(';')[0] ?? '',
-      csrf: (reply.body as { csrfToken?: string } | undefined)?.csrfToken ?? '',
+      cookie: cookie('weft_session'),
+      csrf: fromBody ?? cookie('weft_csrf').slice('weft_csrf='.length),
     };
   }
   async function signIn(email: string, password: string) {

@@ -42,6 +42,7 @@ describe('control plane configuration', () => {
     expect(config.reencryptBatchSize).toBe(500);
     expect(config.keyHousekeepingMs).toBe(15_000);
     expect(config.sessions).toEqual({
+      allowLoopbackIssuers: false,
       idleTimeoutMs: 30 * 60_000,
       absoluteTimeoutMs: 12 * 3_600_000,
       secureCookies: true,

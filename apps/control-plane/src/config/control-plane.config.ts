@@ -104,6 +104,14 @@ export class ControlPlaneEnv extends WithBackupSettings(
   })
   WEFT_TRUSTED_PROXIES?: string;
 
+  /**
+   * Allows an organization's identity provider on this host over plain http (development and
+   * tests only): otherwise administrators could make the control plane probe loopback services.
+   */
+  @ToBool()
+  @IsBoolean({ message: 'WEFT_SSO_ALLOW_LOOPBACK_ISSUERS must be true or false' })
+  WEFT_SSO_ALLOW_LOOPBACK_ISSUERS: boolean = false;
+
   /** Sign-in attempts per client address per minute, per replica. */
   @ToInt()
   @IsInt()
@@ -131,6 +139,7 @@ export interface ControlPlaneConfig {
     maxFailures: number;
     lockMs: number;
     signInsPerMinute: number;
+    allowLoopbackIssuers: boolean;
   };
   startupTimeoutMs: number;
   shutdownGraceMs: number;
@@ -159,6 +168,7 @@ export function compileControlPlaneConfig(env: ControlPlaneEnv): ControlPlaneCon
       maxFailures: env.WEFT_LOGIN_MAX_FAILURES,
       lockMs: env.WEFT_LOGIN_LOCK_MINUTES * 60_000,
       signInsPerMinute: env.WEFT_LOGIN_RATE_PER_MINUTE,
+      allowLoopbackIssuers: env.WEFT_SSO_ALLOW_LOOPBACK_ISSUERS,
     },
     startupTimeoutMs: env.STARTUP_TIMEOUT_SECONDS * 1000,
     shutdownGraceMs: env.SHUTDOWN_GRACE_SECONDS * 1000,

@@ -44,8 +44,10 @@ export class Principals {
       ),
     )) as Array<{ require_two_factor: boolean; sso_enforced: boolean }>;
     const viaThisProvider = session.authMethod === 'oidc' && session.ssoOrgId === orgId;
+    // A provider vouches for its own organization only (switching is refused too).
+    const viaAnotherProvider = session.authMethod === 'oidc' && !viaThisProvider;
     const restriction: SessionRestriction | undefined =
-      policy?.sso_enforced === true && !viaThisProvider
+      (policy?.sso_enforced === true && !viaThisProvider) || viaAnotherProvider
         ? 'single_sign_on_required'
         : policy?.require_two_factor === true &&
             session.authMethod === 'password' &&

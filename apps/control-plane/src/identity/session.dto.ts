@@ -1,4 +1,12 @@
-import { IsBoolean, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import {
+  IsBoolean,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  ValidateIf,
+} from 'class-validator';
 
 /** `POST /api/v1/auth/login`. Sizes are bounded before any password work is done. */
 export class SignInRequest {
@@ -49,4 +57,30 @@ export class OrganizationPolicyRequest {
   @IsOptional()
   @IsBoolean()
   requireTwoFactor?: boolean;
+}
+
+/** `PUT /api/v1/organizations/:orgId/sso`: the organization's OpenID Connect provider. */
+export class IdentityProviderRequest {
+  @IsString()
+  @Length(8, 500)
+  issuer!: string;
+
+  @IsString()
+  @Length(1, 500)
+  clientId!: string;
+
+  /** Write-only; omit to keep the stored secret. */
+  @IsOptional()
+  @IsString()
+  @Length(1, 2000)
+  clientSecret?: string;
+
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsUUID('all', { message: 'jitRoleId must be a role id (a UUID) or null' })
+  jitRoleId?: string | null;
+
+  @IsOptional()
+  @IsBoolean()
+  enforced?: boolean;
 }

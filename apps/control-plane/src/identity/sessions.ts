@@ -139,7 +139,9 @@ export class Sessions {
 
   /**
    * Moves a live session to another organization the person is a member of. False (and no
-   * change) when they are not a member, or the organization does not exist.
+   * change) when they are not a member, or the organization does not exist, or the session came
+   * from an organization's identity provider: that provider vouches for its own organization
+   * only (its administrators control what it asserts).
    */
   async switchOrganization(sessionId: string, userId: string, orgId: string): Promise<boolean> {
     if (!isUuid(orgId)) return false;
@@ -147,6 +149,7 @@ export class Sessions {
       this.db,
       `UPDATE sessions SET active_org_id = $3
        WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
+         AND (auth_method <> 'oidc' OR sso_org_id = $3)
          AND EXISTS (SELECT 1 FROM memberships WHERE user_id = $2 AND org_id = $3)`,
       [sessionId, userId, orgId],
     );

@@ -19,6 +19,8 @@ import { Principals } from '../identity/principals.js';
 import { Sessions } from '../identity/sessions.js';
 import { SignInChallenges } from '../identity/sign-in-challenges.js';
 import { TwoFactor } from '../identity/two-factor.js';
+import { IdentityProviders } from '../identity/sso/identity-providers.js';
+import { SsoSignIn } from '../identity/sso/sso-sign-in.js';
 import { openKeyEncryptionKeys } from '../keys/key-providers.js';
 import { OrgKeys } from '../keys/org-keys.js';
 import { ReencryptionJobs } from '../keys/reencryption.js';
@@ -36,6 +38,8 @@ export interface ControlPlaneDependencies {
   apiKeys: ApiKeys;
   twoFactor: TwoFactor;
   signInChallenges: SignInChallenges;
+  identityProviders: IdentityProviders;
+  ssoSignIn: SsoSignIn;
   close(): Promise<void>;
 }
 
@@ -159,6 +163,10 @@ export async function openDependencies(
     apiKeys: new ApiKeys(dataSource),
     twoFactor,
     signInChallenges: new SignInChallenges(dataSource, twoFactor),
+    identityProviders: new IdentityProviders(dataSource, keys, {
+      allowLoopbackIssuers: config.sessions.allowLoopbackIssuers,
+    }),
+    ssoSignIn: new SsoSignIn(dataSource),
     async close() {
       clearInterval(flushTimer);
       await backups?.stop();
