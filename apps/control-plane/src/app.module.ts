@@ -27,6 +27,12 @@ import { SsoSettingsController } from './identity/sso/sso-settings.controller.js
 import { SsoSignIn } from './identity/sso/sso-sign-in.js';
 import { SignInLimiter } from './identity/sign-in-limiter.js';
 import { SecretsVault } from './vault/secrets-vault.js';
+import { OrganizationAdmin } from './organization/organization-admin.js';
+import {
+  EnvironmentsController,
+  MembersController,
+  RolesController,
+} from './organization/organization.controller.js';
 
 /** The control plane's root module, built around connections opened before Nest starts. */
 @Module({})
@@ -56,6 +62,9 @@ export class AppModule {
         PoliciesController,
         SsoController,
         SsoSettingsController,
+        EnvironmentsController,
+        RolesController,
+        MembersController,
       ],
       providers: [
         { provide: DataSource, useValue: deps.dataSource },
@@ -70,6 +79,7 @@ export class AppModule {
         { provide: IdentityProviders, useValue: deps.identityProviders },
         { provide: SsoSignIn, useValue: deps.ssoSignIn },
         OidcSignInGuard,
+        { provide: OrganizationAdmin, useValue: new OrganizationAdmin(deps.dataSource) },
         { provide: SignInLimiter, useValue: new SignInLimiter(config.sessions.signInsPerMinute) },
         { provide: SESSION_OPTIONS, useValue: { secure: config.sessions.secureCookies } },
         { provide: NATS_CONNECTION, useValue: deps.nats },

@@ -120,12 +120,20 @@ describe('access matrix generated from the action catalogue', () => {
       const [method, template] = endpoint.route.split(' ') as [string, string];
       const action = endpoint.action as Action;
       for (const caller of callers) {
-        const environment = caller.kind === 'level' && caller.on === 'wrong' ? wrong : right;
+        // An environment in an environment-scoped route is what access is checked on; under an
+        // organization's route it is only the target (a fresh id, so that an administrator's
+        // DELETE there cannot remove the environment the rest of the matrix runs on).
+        const environment = template.startsWith('/api/v1/organizations/:orgId/')
+          ? randomUUID()
+          : caller.kind === 'level' && caller.on === 'wrong'
+            ? wrong
+            : right;
         const path = template
           .replace(':orgId', acme.organization.id)
           .replace(':environmentId', environment)
           .replace(':name', 'MATRIX_PROBE')
-          .replace(':keyId', randomUUID());
+          .replace(':orgSlug', 'matrix-probe')
+          .replace(/:(keyId|roleId|userId)/, () => randomUUID());
         const key = caller.kind === 'level' ? caller.level : caller.kind;
         const auth = caller.kind === 'nobody' ? undefined : await credentials.get(key)!();
         const res = await fetch(`${url}${path}`, {
