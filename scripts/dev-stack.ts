@@ -277,6 +277,10 @@ async function main(): Promise<void> {
     CONTROL_PLANE_PORT: String(ports.controlPlane),
     // Plain HTTP on loopback: a Secure cookie would never come back.
     WEFT_COOKIE_SECURE: env.WEFT_COOKIE_SECURE ?? 'false',
+    // Mail (verification, reset, invitation links) lands as .eml files instead of being sent.
+    WEFT_MAIL_DIRECTORY: env.WEFT_MAIL_DIRECTORY ?? join(devDir, 'mail'),
+    // A local identity provider (Keycloak, Dex…) for trying single sign-on.
+    WEFT_SSO_ALLOW_LOOPBACK_ISSUERS: env.WEFT_SSO_ALLOW_LOOPBACK_ISSUERS ?? 'true',
   });
   startApp('gateway', ['src/main.ts'], { ...env, GATEWAY_PORT: String(ports.gateway) });
   await waitForHttpStatus(`http://127.0.0.1:${ports.controlPlane}/ready`, 200, 120_000);

@@ -30,9 +30,14 @@ import { SecretsVault } from './vault/secrets-vault.js';
 import { OrganizationAdmin } from './organization/organization-admin.js';
 import {
   EnvironmentsController,
+  InvitationAcceptanceController,
+  InvitationsController,
   MembersController,
   RolesController,
 } from './organization/organization.controller.js';
+import { Invitations } from './organization/invitations.js';
+import { Accounts } from './identity/accounts.js';
+import { AccountsController } from './identity/accounts.controller.js';
 
 /** The control plane's root module, built around connections opened before Nest starts. */
 @Module({})
@@ -65,6 +70,9 @@ export class AppModule {
         EnvironmentsController,
         RolesController,
         MembersController,
+        InvitationsController,
+        InvitationAcceptanceController,
+        AccountsController,
       ],
       providers: [
         { provide: DataSource, useValue: deps.dataSource },
@@ -80,6 +88,8 @@ export class AppModule {
         { provide: SsoSignIn, useValue: deps.ssoSignIn },
         OidcSignInGuard,
         { provide: OrganizationAdmin, useValue: new OrganizationAdmin(deps.dataSource) },
+        { provide: Invitations, useValue: deps.invitations },
+        { provide: Accounts, useValue: deps.accounts },
         { provide: SignInLimiter, useValue: new SignInLimiter(config.sessions.signInsPerMinute) },
         { provide: SESSION_OPTIONS, useValue: { secure: config.sessions.secureCookies } },
         { provide: NATS_CONNECTION, useValue: deps.nats },

@@ -52,7 +52,15 @@ export async function createControlPlane(
     // Before any route (and so before the action guard): the session cookie becomes a principal.
     app.use(
       authenticate(dependencies.sessions, dependencies.apiKeys, dependencies.principals, logger, {
-        signInPaths: [`/${apiV1('auth/login')}`, `/${apiV1('auth/login/second-factor')}`],
+        // Writes made before there is a session: a stale cookie must not make them need a token.
+        signInPaths: [
+          'auth/login',
+          'auth/login/second-factor',
+          'auth/register',
+          'auth/verify-email',
+          'auth/password-reset',
+          'auth/password-reset/complete',
+        ].map((path) => `/${apiV1(path)}`),
       }),
     );
     return { app, dependencies };

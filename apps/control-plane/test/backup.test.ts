@@ -203,6 +203,22 @@ async function fill(url: string): Promise<void> {
        VALUES (sha256('h'), $1, '{"nonce": "n", "returnTo": "/"}', now() + interval '10 minutes')`,
       [org],
     );
+    await c.query(
+      `INSERT INTO account_tokens (token_hash, purpose, user_id, expires_at, used_at)
+       VALUES (sha256('t1'), 'verify_email', $1, now() + interval '1 day', NULL),
+              (sha256('t2'), 'reset_password', $1, now(), now())`,
+      [ada],
+    );
+    await c.query(
+      `INSERT INTO invitations (org_id, email, role_ids, token_hash, invited_by, expires_at, accepted_at, accepted_by)
+       VALUES ($1, 'zoë@acme.example', ARRAY[$2::uuid], sha256('i'), $3, now() + interval '7 days', now(), $4)`,
+      [org, viewer, ada, bob],
+    );
+    await c.query(
+      `INSERT INTO mail_outbox (id, recipient, template, provider, kek_id, wrapped_key, params_sealed, attempts, last_error)
+       VALUES (gen_random_uuid(), 'zoë@acme.example', 'invitation', 'local', 'abcdef0123456789', 'v1.a2V5', 'wft1.1.bm9uY2U.cGFyYW1z', 2, 'Error'),
+              (gen_random_uuid(), 'ada@acme.example', 'verify-email', NULL, NULL, NULL, NULL, 1, NULL)`,
+    );
     await c.query(`SELECT setval('public.schema_migrations_id_seq', 77)`);
     await c.query(
       `INSERT INTO audit_events (org_id, actor_type, actor_id, action, target_type, target_id, outcome, details)

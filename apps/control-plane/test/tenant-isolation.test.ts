@@ -23,6 +23,9 @@ const SHARED_TABLES = {
     "links a person to an identity provider's subject; read before any organization is known",
   sign_in_challenges:
     'a sign-in between password and second factor: read before the session (and its organization) exists',
+  account_tokens: "one-time links of a person's account (email verification, password reset)",
+  mail_outbox:
+    'messages waiting to be sent; requests may only add to it (an invitation), never read it',
   oidc_login_states:
     'a sign-in in flight at an identity provider: read on the callback, before any session exists',
 };
@@ -86,6 +89,11 @@ describe('row-level security between organizations', () => {
           [orgId, `https://idp.${slug}.example`, ciphertext, keyVersion],
         );
       });
+      await dataSource.query(
+        `INSERT INTO invitations (org_id, email, role_ids, token_hash, expires_at)
+         VALUES ($1, $2, '{}', sha256(convert_to($2, 'UTF8')), now() + interval '7 days')`,
+        [orgId, `invitee@${slug}.example`],
+      );
       await new ApiKeys(dataSource).create(
         orgId,
         { type: 'user', id: result.admin.id },

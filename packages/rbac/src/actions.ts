@@ -32,6 +32,12 @@ const CATALOGUE = {
     description: 'Sign in with email and password (throttled; locks after repeated failures)',
   },
 
+  'account.register': {
+    scope: 'public',
+    description:
+      'Register an account, confirm its email address, or reset a forgotten password by email (throttled)',
+  },
+
   'session.read': {
     scope: 'authenticated',
     description: 'Read the current session and signed-in identity',
@@ -43,6 +49,14 @@ const CATALOGUE = {
   'two_factor.manage': {
     scope: 'authenticated',
     description: 'Enrol, confirm and remove your own two-factor authentication and recovery codes',
+  },
+  'account.manage': {
+    scope: 'authenticated',
+    description: 'Change your own password (your other sessions end)',
+  },
+  'invitation.accept': {
+    scope: 'authenticated',
+    description: 'Accept an invitation sent to your verified email address',
   },
   'organization.list': {
     scope: 'authenticated',

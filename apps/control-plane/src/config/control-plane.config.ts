@@ -1,4 +1,4 @@
-import { IsBoolean, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import {
   IsListenAddress,
   IsUrlWithProtocol,
@@ -112,6 +112,30 @@ export class ControlPlaneEnv extends WithBackupSettings(
   @IsBoolean({ message: 'WEFT_SSO_ALLOW_LOOPBACK_ISSUERS must be true or false' })
   WEFT_SSO_ALLOW_LOOPBACK_ISSUERS: boolean = false;
 
+  /**
+   * Where people open Weft in a browser (no trailing slash): links in mail point here. Defaults
+   * to this control plane on localhost, which only suits development.
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*[^\s?#/])?$/, {
+    message: 'WEFT_PUBLIC_URL must be an http(s) URL without a trailing slash, query or fragment',
+  })
+  WEFT_PUBLIC_URL?: string;
+
+  /** Outgoing mail server, e.g. smtps://user:password@mail.example.com:465 (a secret: use a file or secret store). */
+  @IsOptional()
+  @Matches(/^smtps?:\/\/\S+$/, { message: 'WEFT_SMTP_URL must be an smtp:// or smtps:// URL' })
+  WEFT_SMTP_URL?: string;
+
+  /** Development: write outgoing mail as .eml files here instead of sending it. */
+  @IsOptional()
+  @IsString()
+  WEFT_MAIL_DIRECTORY?: string;
+
+  @IsOptional()
+  @Length(3, 320)
+  WEFT_MAIL_FROM: string = 'Weft <no-reply@localhost>';
+
   /** Sign-in attempts per client address per minute, per replica. */
   @ToInt()
   @IsInt()
@@ -141,6 +165,12 @@ export interface ControlPlaneConfig {
     signInsPerMinute: number;
     allowLoopbackIssuers: boolean;
   };
+  mail: {
+    publicUrl: string;
+    smtpUrl?: string;
+    directory?: string;
+    from: string;
+  };
   startupTimeoutMs: number;
   shutdownGraceMs: number;
 }
@@ -169,6 +199,12 @@ export function compileControlPlaneConfig(env: ControlPlaneEnv): ControlPlaneCon
       lockMs: env.WEFT_LOGIN_LOCK_MINUTES * 60_000,
       signInsPerMinute: env.WEFT_LOGIN_RATE_PER_MINUTE,
       allowLoopbackIssuers: env.WEFT_SSO_ALLOW_LOOPBACK_ISSUERS,
+    },
+    mail: {
+      publicUrl: env.WEFT_PUBLIC_URL ?? `http://localhost:${env.CONTROL_PLANE_PORT}`,
+      ...(env.WEFT_SMTP_URL !== undefined ? { smtpUrl: env.WEFT_SMTP_URL } : {}),
+      ...(env.WEFT_MAIL_DIRECTORY !== undefined ? { directory: env.WEFT_MAIL_DIRECTORY } : {}),
+      from: env.WEFT_MAIL_FROM,
     },
     startupTimeoutMs: env.STARTUP_TIMEOUT_SECONDS * 1000,
     shutdownGraceMs: env.SHUTDOWN_GRACE_SECONDS * 1000,

@@ -11,6 +11,7 @@ export const ALL_TENANT_TABLES: ReadonlyArray<{ table: string; orgColumn: string
   ...TENANT_TABLES,
   { table: 'api_keys', orgColumn: 'org_id' },
   { table: 'org_identity_providers', orgColumn: 'org_id' },
+  { table: 'invitations', orgColumn: 'org_id' },
 ];
 
 declare const ORG_ID: unique symbol;

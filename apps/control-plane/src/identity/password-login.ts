@@ -17,7 +17,9 @@ export type LoginOutcome =
   | { ok: true; userId: string; email: string; orgId: string | null }
   | { ok: false; reason: LoginFailure }
   /** The password was right, but every organization of the person signs in through its IdP. */
-  | { ok: false; reason: 'sso-required'; orgSlug: string };
+  | { ok: false; reason: 'sso-required'; orgSlug: string }
+  /** The password was right, but the email address was never confirmed. */
+  | { ok: false; reason: 'email-unverified' };
 
 const LOGIN_ERROR = Symbol.for('weft.control-plane.login-error');
 
@@ -39,6 +41,7 @@ interface UserRow {
   password_hash: string | null;
   locked: boolean;
   failed_logins: number;
+  verified: boolean;
 }
 
 /**
@@ -60,7 +63,7 @@ export class PasswordLogin {
     const normalised = email.trim().toLowerCase();
     const [user] = await selectRows<UserRow>(
       this.db,
-      `SELECT id, email, password_hash, failed_logins,
+      `SELECT id, email, password_hash, failed_logins, email_verified_at IS NOT NULL AS verified,
               coalesce(locked_until > now(), false) AS locked
        FROM users WHERE email = $1`,
       [normalised],
@@ -90,6 +93,7 @@ export class PasswordLogin {
       });
       return { ok: false, reason };
     }
+    if (!user.verified) return { ok: false, reason: 'email-unverified' };
     const first = await this.#signInOrganization(user.id);
     const orgId = first?.orgId ?? null;
     await this.db.query(`UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1`, [

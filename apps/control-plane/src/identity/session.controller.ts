@@ -126,6 +126,13 @@ export class SessionController {
           message: `your organization signs in through its identity provider: GET /${apiV1(`auth/sso/${outcome.orgSlug}`)}`,
         });
       }
+      if (outcome.reason === 'email-unverified') {
+        throw new ForbiddenException({
+          code: 'EMAIL_NOT_VERIFIED',
+          message:
+            'confirm your email address first with the link we sent (resetting your password sends a new one)',
+        });
+      }
       throw invalidCredentials();
     }
     if (await this.twoFactor.isEnabled(outcome.userId)) {

@@ -21,6 +21,10 @@ import { SignInChallenges } from '../identity/sign-in-challenges.js';
 import { TwoFactor } from '../identity/two-factor.js';
 import { IdentityProviders } from '../identity/sso/identity-providers.js';
 import { SsoSignIn } from '../identity/sso/sso-sign-in.js';
+import { Accounts } from '../identity/accounts.js';
+import { MailOutbox, type MailTransport } from '../mail/mail-outbox.js';
+import { directoryTransport, smtpTransport } from '../mail/transports.js';
+import { Invitations } from '../organization/invitations.js';
 import { openKeyEncryptionKeys } from '../keys/key-providers.js';
 import { OrgKeys } from '../keys/org-keys.js';
 import { ReencryptionJobs } from '../keys/reencryption.js';
@@ -40,6 +44,9 @@ export interface ControlPlaneDependencies {
   signInChallenges: SignInChallenges;
   identityProviders: IdentityProviders;
   ssoSignIn: SsoSignIn;
+  mail: MailOutbox;
+  accounts: Accounts;
+  invitations: Invitations;
   close(): Promise<void>;
 }
 
@@ -151,13 +158,28 @@ export async function openDependencies(
   passwordLogin.onBackgroundError = (error) =>
     logger.error('recording a failed sign-in failed', { err: error });
   const twoFactor = new TwoFactor(dataSource, kek);
+  const sessions = new Sessions(dataSource, config.sessions);
+  const transport: MailTransport | undefined =
+    config.mail.smtpUrl !== undefined
+      ? smtpTransport(config.mail.smtpUrl)
+      : config.mail.directory !== undefined
+        ? directoryTransport(config.mail.directory)
+        : undefined;
+  const mail = new MailOutbox(
+    dataSource,
+    kek,
+    transport,
+    { from: config.mail.from, publicUrl: config.mail.publicUrl, pollMs: 2000, maxAttempts: 10 },
+    logger.child({ component: 'mail' }),
+  );
+  mail.start();
   return {
     dataSource,
     nats,
     s3,
     keys,
     reencryption,
-    sessions: new Sessions(dataSource, config.sessions),
+    sessions,
     passwordLogin,
     principals: new Principals(dataSource),
     apiKeys: new ApiKeys(dataSource),
@@ -167,8 +189,12 @@ export async function openDependencies(
       allowLoopbackIssuers: config.sessions.allowLoopbackIssuers,
     }),
     ssoSignIn: new SsoSignIn(dataSource),
+    mail,
+    accounts: new Accounts(dataSource, mail, sessions),
+    invitations: new Invitations(dataSource, mail),
     async close() {
       clearInterval(flushTimer);
+      await mail.stop();
       await backups?.stop();
       await passwordLogin.settled();
       await reencryption.stop();

@@ -4,6 +4,7 @@ import {
   ConflictException,
   Controller,
   Delete,
+  ForbiddenException,
   Get,
   HttpCode,
   Inject,
@@ -27,8 +28,11 @@ import {
   type MemberView,
   type RoleView,
 } from './organization-admin.js';
+import { TokenRequest } from '../identity/account.dto.js';
+import { Invitations, type InvitationView } from './invitations.js';
 import {
   CreateEnvironmentRequest,
+  InvitationRequest,
   MemberRolesRequest,
   RenameEnvironmentRequest,
   RoleRequest,
@@ -200,5 +204,69 @@ export class MembersController {
     @Req() request: AuthenticatedHttpRequest,
   ): Promise<void> {
     return answer(() => this.admin.removeMember(actor.orgId, userId, context(actor, request)));
+  }
+}
+
+/** Invitations into the organization (administrators), and accepting one (the invited person). */
+@ApiTags('organizations')
+@Controller(apiV1('organizations/:orgId/invitations'))
+export class InvitationsController {
+  constructor(@Inject(Invitations) private readonly invitations: Invitations) {}
+
+  @Get()
+  @RequireAction('invitation.manage')
+  @ApiOperation({ summary: 'Invitations sent, newest first, with their status' })
+  list(@Actor() { orgId }: RequestActor): Promise<InvitationView[]> {
+    return this.invitations.list(orgId);
+  }
+
+  @Post()
+  @HttpCode(201)
+  @RequireAction('invitation.manage')
+  @ApiOperation({ summary: 'Invite someone by email: `{email, roleIds}`; a link follows by mail' })
+  create(
+    @Actor() actor: RequestActor,
+    @Body() body: InvitationRequest,
+    @Req() request: AuthenticatedHttpRequest,
+  ): Promise<InvitationView> {
+    return answer(() => this.invitations.create(actor.orgId, body, context(actor, request)));
+  }
+
+  @Delete(':invitationId')
+  @HttpCode(204)
+  @RequireAction('invitation.manage')
+  @ApiOperation({ summary: 'Revoke a pending invitation' })
+  revoke(
+    @Actor() actor: RequestActor,
+    @Param('invitationId') invitationId: string,
+    @Req() request: AuthenticatedHttpRequest,
+  ): Promise<void> {
+    return answer(() =>
+      this.invitations.revoke(actor.orgId, invitationId, context(actor, request)),
+    );
+  }
+}
+
+@ApiTags('organizations')
+@Controller(apiV1('invitations'))
+export class InvitationAcceptanceController {
+  constructor(@Inject(Invitations) private readonly invitations: Invitations) {}
+
+  @Post('accept')
+  @HttpCode(200)
+  @RequireAction('invitation.accept')
+  @ApiOperation({ summary: 'Accept an invitation sent to your email: `{token}`' })
+  accept(
+    @Body() body: TokenRequest,
+    @Req() request: AuthenticatedHttpRequest,
+  ): Promise<{ organizationId: string }> {
+    const session = request.session;
+    if (session === undefined) {
+      throw new ForbiddenException({
+        code: 'FORBIDDEN',
+        message: 'an invitation is accepted from a signed-in session, not with an API key',
+      });
+    }
+    return answer(() => this.invitations.accept(body.token, session.userId, request.ip));
   }
 }
