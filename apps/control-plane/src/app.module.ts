@@ -38,6 +38,7 @@ import {
 import { Invitations } from './organization/invitations.js';
 import { Accounts } from './identity/accounts.js';
 import { AccountsController } from './identity/accounts.controller.js';
+import { RequestPolicies } from './identity/request-policies.js';
 
 /** The control plane's root module, built around connections opened before Nest starts. */
 @Module({})
@@ -90,6 +91,7 @@ export class AppModule {
         { provide: OrganizationAdmin, useValue: new OrganizationAdmin(deps.dataSource) },
         { provide: Invitations, useValue: deps.invitations },
         { provide: Accounts, useValue: deps.accounts },
+        { provide: RequestPolicies, useValue: deps.requestPolicies },
         { provide: SignInLimiter, useValue: new SignInLimiter(config.sessions.signInsPerMinute) },
         { provide: SESSION_OPTIONS, useValue: { secure: config.sessions.secureCookies } },
         { provide: NATS_CONNECTION, useValue: deps.nats },

@@ -63,6 +63,8 @@ export async function createControlPlane(
         ].map((path) => `/${apiV1(path)}`),
       }),
     );
+    // Then the organization's IP allowlist, and the request's record in the audit trail.
+    app.use(dependencies.requestPolicies.middleware());
     return { app, dependencies };
   } catch (error) {
     await dependencies.close();

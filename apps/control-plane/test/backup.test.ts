@@ -219,6 +219,10 @@ async function fill(url: string): Promise<void> {
        VALUES (gen_random_uuid(), 'zoë@acme.example', 'invitation', 'local', 'abcdef0123456789', 'v1.a2V5', 'wft1.1.bm9uY2U.cGFyYW1z', 2, 'Error'),
               (gen_random_uuid(), 'ada@acme.example', 'verify-email', NULL, NULL, NULL, NULL, 1, NULL)`,
     );
+    await c.query(
+      `INSERT INTO password_history (user_id, password_hash) VALUES ($1, 'pbkdf2-sha256$600000$old$hash')`,
+      [bob],
+    );
     await c.query(`SELECT setval('public.schema_migrations_id_seq', 77)`);
     await c.query(
       `INSERT INTO audit_events (org_id, actor_type, actor_id, action, target_type, target_id, outcome, details)

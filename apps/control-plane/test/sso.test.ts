@@ -340,7 +340,8 @@ describe('single sign-on with OpenID Connect against a real provider', () => {
     expect(failed.reply.status).toBe(502);
     expect(failed.reply.body).toMatchObject({ error: { code: 'SSO_PROVIDER_FAILED' } });
     const audit = await sql(
-      `SELECT details FROM audit_events WHERE action = 'policy.manage' ORDER BY seq`,
+      `SELECT details FROM audit_events
+       WHERE action = 'policy.manage' AND outcome = 'succeeded' ORDER BY seq`,
     );
     expect(audit.map((row) => (row.details as { sso: string }).sso)).toEqual([
       'configured',

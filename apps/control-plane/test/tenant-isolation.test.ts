@@ -23,6 +23,8 @@ const SHARED_TABLES = {
     "links a person to an identity provider's subject; read before any organization is known",
   sign_in_challenges:
     'a sign-in between password and second factor: read before the session (and its organization) exists',
+  password_history:
+    "a person's previous password hashes, checked against every organization's history rule",
   account_tokens: "one-time links of a person's account (email verification, password reset)",
   mail_outbox:
     'messages waiting to be sent; requests may only add to it (an invitation), never read it',

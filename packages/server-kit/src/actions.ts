@@ -29,6 +29,8 @@ export function RequireAction(action: Action): MethodDecorator & ClassDecorator 
 export interface AuthenticatedRequest {
   principal?: Principal;
   params?: Record<string, string | undefined>;
+  /** The catalogue action the route declared, set by the guard (for the audit trail). */
+  weftAction?: Action;
 }
 
 /**
@@ -67,9 +69,10 @@ export class ActionGuard implements CanActivate {
         message: 'endpoint declares no action',
       });
     }
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    request.weftAction = action;
     const requirement = ACTION_CATALOGUE[action];
     if (requirement.scope === 'public') return true;
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const principal = request.principal;
     if (principal === undefined) {
       throw new UnauthorizedException({

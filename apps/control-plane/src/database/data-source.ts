@@ -12,6 +12,7 @@ import { Sessions1764400000000 } from './migrations/1764400000000-sessions.js';
 import { ApiKeys1764500000000 } from './migrations/1764500000000-api-keys.js';
 import { TwoFactorAndSso1764600000000 } from './migrations/1764600000000-two-factor-and-sso.js';
 import { AccountsAndMail1764700000000 } from './migrations/1764700000000-accounts-and-mail.js';
+import { OrganizationPolicies1764800000000 } from './migrations/1764800000000-organization-policies.js';
 
 export const ENTITIES = [Organization, Environment, User, RoleRecord, Membership];
 /** Every migration, in order. Schema changes only ever happen through these. */
@@ -24,6 +25,7 @@ export const MIGRATIONS = [
   ApiKeys1764500000000,
   TwoFactorAndSso1764600000000,
   AccountsAndMail1764700000000,
+  OrganizationPolicies1764800000000,
 ];
 
 export interface DatabaseSettings {

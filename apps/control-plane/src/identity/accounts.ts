@@ -4,12 +4,19 @@ import type { DataSource } from 'typeorm';
 import { recordAudit } from '../audit/audit-trail.js';
 import { changeRows, selectRows, type Queryable } from '../database/sql.js';
 import type { MailOutbox } from '../mail/mail-outbox.js';
-import { NIST_PASSWORD_POLICY, checkPassword, type PasswordProblem } from './password-policy.js';
+import {
+  NIST_PASSWORD_POLICY,
+  checkPassword,
+  strictest,
+  type PasswordPolicy,
+  type PasswordProblem,
+} from './password-policy.js';
 import { tokenHash, type Sessions } from './sessions.js';
 
 const ACCOUNT_ERROR = Symbol.for('weft.control-plane.account-error');
 
-export type AccountErrorCode = PasswordProblem['code'] | 'TOKEN_INVALID' | 'CURRENT_PASSWORD_WRONG';
+export type AccountErrorCode =
+  PasswordProblem['code'] | 'PASSWORD_REUSED' | 'TOKEN_INVALID' | 'CURRENT_PASSWORD_WRONG';
 
 /** A refused account change; `code` is the API's error code (400). */
 export class AccountError extends Error {
@@ -41,9 +48,25 @@ export interface Registration {
 const VERIFY_EMAIL_SECONDS = 24 * 3600;
 const RESET_PASSWORD_SECONDS = 3600;
 
-function refusePassword(password: string, context: string[], twoFactor: boolean): void {
-  const [problem] = checkPassword(password, NIST_PASSWORD_POLICY, { twoFactor, context });
+function refusePassword(
+  password: string,
+  context: string[],
+  twoFactor: boolean,
+  policy: PasswordPolicy = NIST_PASSWORD_POLICY,
+): void {
+  const [problem] = checkPassword(password, policy, { twoFactor, context });
   if (problem !== undefined) throw new AccountError(problem.code, problem.message, 'password');
+}
+
+/** The policy a person's password must meet: the strictest of their organizations'. */
+export async function passwordPolicyFor(db: Queryable, userId: string): Promise<PasswordPolicy> {
+  const rows = await selectRows<{ password_policy: PasswordPolicy | null }>(
+    db,
+    `SELECT o.password_policy FROM memberships m JOIN organizations o ON o.id = m.org_id
+     WHERE m.user_id = $1`,
+    [userId],
+  );
+  return strictest(rows.map((row) => row.password_policy ?? NIST_PASSWORD_POLICY));
 }
 
 const tokenInvalid = () =>
@@ -190,18 +213,54 @@ export class Accounts {
       email: string;
       first_name: string;
       last_name: string;
+      password_hash: string | null;
       two_factor: boolean;
     }>(
       tx,
-      `SELECT email, first_name, last_name,
+      `SELECT email, first_name, last_name, password_hash,
               EXISTS (SELECT 1 FROM user_totp t WHERE t.user_id = u.id AND t.confirmed_at IS NOT NULL) AS two_factor
-       FROM users u WHERE id = $1`,
+       FROM users u WHERE id = $1 FOR UPDATE`,
       [userId],
     );
+    const policy = await passwordPolicyFor(tx, userId);
     refusePassword(
       password,
       [user!.email, user!.first_name, user!.last_name, 'weft'],
       user!.two_factor,
+      policy,
+    );
+    if (policy.historySize > 0) {
+      // The current password counts as the most recent one.
+      const previous = await selectRows<{ password_hash: string }>(
+        tx,
+        `SELECT password_hash FROM password_history WHERE user_id = $1
+         ORDER BY created_at DESC LIMIT $2`,
+        [userId, Math.max(0, policy.historySize - 1)],
+      );
+      const hashes = [user!.password_hash, ...previous.map((row) => row.password_hash)];
+      for (const hash of hashes.slice(0, policy.historySize)) {
+        if (hash !== null && (await verifyPassword(password, hash)).valid) {
+          throw new AccountError(
+            'PASSWORD_REUSED',
+            `your organization's policy does not allow reusing any of your last ${policy.historySize} passwords`,
+            'password',
+          );
+        }
+      }
+    }
+    // The replaced password joins the history, kept only as deep as the strictest rule needs
+    // (the current password is the first of the last N, so N - 1 older ones).
+    const keep = Math.max(0, policy.historySize - 1);
+    if (user!.password_hash !== null && keep > 0) {
+      await tx.query(`INSERT INTO password_history (user_id, password_hash) VALUES ($1, $2)`, [
+        userId,
+        user!.password_hash,
+      ]);
+    }
+    await tx.query(
+      `DELETE FROM password_history WHERE user_id = $1 AND ctid NOT IN (
+         SELECT ctid FROM password_history WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2)`,
+      [userId, keep],
     );
     await tx.query(
       `UPDATE users SET password_hash = $2, password_changed_at = now(), updated_at = now() WHERE id = $1`,

@@ -2,6 +2,7 @@ import { hashPassword, randomToken, verifyPassword } from '@weft/crypto';
 import type { DataSource } from 'typeorm';
 import { recordAudit } from '../audit/audit-trail.js';
 import { selectRows } from '../database/sql.js';
+import { passwordPolicyFor } from './accounts.js';
 
 export interface LockoutSettings {
   /** Consecutive failures after which the account is locked. */
@@ -19,7 +20,9 @@ export type LoginOutcome =
   /** The password was right, but every organization of the person signs in through its IdP. */
   | { ok: false; reason: 'sso-required'; orgSlug: string }
   /** The password was right, but the email address was never confirmed. */
-  | { ok: false; reason: 'email-unverified' };
+  | { ok: false; reason: 'email-unverified' }
+  /** The password was right, but older than an organization's policy allows. */
+  | { ok: false; reason: 'password-expired'; maxAgeDays: number };
 
 const LOGIN_ERROR = Symbol.for('weft.control-plane.login-error');
 
@@ -42,6 +45,7 @@ interface UserRow {
   locked: boolean;
   failed_logins: number;
   verified: boolean;
+  password_age_days: number;
 }
 
 /**
@@ -64,6 +68,7 @@ export class PasswordLogin {
     const [user] = await selectRows<UserRow>(
       this.db,
       `SELECT id, email, password_hash, failed_logins, email_verified_at IS NOT NULL AS verified,
+              extract(epoch FROM now() - coalesce(password_changed_at, created_at)) / 86400 AS password_age_days,
               coalesce(locked_until > now(), false) AS locked
        FROM users WHERE email = $1`,
       [normalised],
@@ -94,6 +99,10 @@ export class PasswordLogin {
       return { ok: false, reason };
     }
     if (!user.verified) return { ok: false, reason: 'email-unverified' };
+    const { maxAgeDays } = await passwordPolicyFor(this.db, user.id);
+    if (maxAgeDays !== null && Number(user.password_age_days) > maxAgeDays) {
+      return { ok: false, reason: 'password-expired', maxAgeDays };
+    }
     const first = await this.#signInOrganization(user.id);
     const orgId = first?.orgId ?? null;
     await this.db.query(`UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1`, [

@@ -126,6 +126,12 @@ export class SessionController {
           message: `your organization signs in through its identity provider: GET /${apiV1(`auth/sso/${outcome.orgSlug}`)}`,
         });
       }
+      if (outcome.reason === 'password-expired') {
+        throw new ForbiddenException({
+          code: 'PASSWORD_EXPIRED',
+          message: `your organization asks for a new password every ${outcome.maxAgeDays} days: reset it with the link sent by POST /${apiV1('auth/password-reset')}`,
+        });
+      }
       if (outcome.reason === 'email-unverified') {
         throw new ForbiddenException({
           code: 'EMAIL_NOT_VERIFIED',

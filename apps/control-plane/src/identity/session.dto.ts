@@ -1,5 +1,9 @@
 import {
+  ArrayMaxSize,
+  IsArray,
   IsBoolean,
+  IsIn,
+  IsObject,
   IsOptional,
   IsString,
   IsUUID,
@@ -57,6 +61,28 @@ export class OrganizationPolicyRequest {
   @IsOptional()
   @IsBoolean()
   requireTwoFactor?: boolean;
+
+  /** The whole password policy (checked against NIST's floor), or null for NIST's defaults. */
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsObject()
+  passwordPolicy?: Record<string, unknown> | null;
+
+  /** CIDR ranges (or single addresses); empty: any address. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @Matches(/^[0-9a-fA-F:.]{2,45}(\/[0-9]{1,3})?$/, {
+    each: true,
+    message: 'ipAllowlist must hold addresses or CIDR ranges such as 203.0.113.0/24',
+  })
+  ipAllowlist?: string[];
+
+  @IsOptional()
+  @IsIn(['security', 'writes', 'reads'], {
+    message: 'auditLevel must be security, writes or reads',
+  })
+  auditLevel?: 'security' | 'writes' | 'reads';
 }
 
 /** `PUT /api/v1/organizations/:orgId/sso`: the organization's OpenID Connect provider. */

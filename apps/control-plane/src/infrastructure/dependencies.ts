@@ -25,6 +25,7 @@ import { Accounts } from '../identity/accounts.js';
 import { MailOutbox, type MailTransport } from '../mail/mail-outbox.js';
 import { directoryTransport, smtpTransport } from '../mail/transports.js';
 import { Invitations } from '../organization/invitations.js';
+import { RequestPolicies } from '../identity/request-policies.js';
 import { openKeyEncryptionKeys } from '../keys/key-providers.js';
 import { OrgKeys } from '../keys/org-keys.js';
 import { ReencryptionJobs } from '../keys/reencryption.js';
@@ -47,6 +48,7 @@ export interface ControlPlaneDependencies {
   mail: MailOutbox;
   accounts: Accounts;
   invitations: Invitations;
+  requestPolicies: RequestPolicies;
   close(): Promise<void>;
 }
 
@@ -192,6 +194,7 @@ export async function openDependencies(
     mail,
     accounts: new Accounts(dataSource, mail, sessions),
     invitations: new Invitations(dataSource, mail),
+    requestPolicies: new RequestPolicies(dataSource, logger.child({ component: 'audit' })),
     async close() {
       clearInterval(flushTimer);
       await mail.stop();
