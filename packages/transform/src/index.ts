@@ -21,3 +21,14 @@ export {
   type RegexRunner,
   type RegexValue,
 } from './expression/contract.js';
+export * from './formats/text/index.js';
+export * from './formats/csv/index.js';
+export * from './formats/fixed-width/index.js';
+export * from './formats/json/index.js';
+export * from './formats/xml/index.js';
+export * from './interfaces/index.js';
+export * from './mapping/index.js';
+export * from './validation/index.js';
+export * from './pipeline/index.js';
+export * from './cli/index.js';
+export * from './scripts/index.js';

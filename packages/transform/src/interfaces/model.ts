@@ -34,6 +34,11 @@ export interface InterfaceField {
   readonly repeated: boolean;
   /** Children of an object (or of each item of a repeated object). */
   readonly fields?: readonly InterfaceField[];
+  /**
+   * For an object: false when it may carry keys not in `fields`, true when it may not; absent:
+   * as the object holding it (the record's `closed` at the top). (Added with mappings; additive.)
+   */
+  readonly closed?: boolean;
   readonly constraints?: FieldConstraints;
   readonly description?: string;
 }

@@ -14,8 +14,14 @@ import type { Evaluator, FunctionValue, NativeValue } from './function-values.js
 import { isSequence } from './sequence.js';
 import { compileDecider, UNDECIDED, type Decider, type Undecided } from './shortcuts.js';
 
-type Fold = 'sum' | 'count' | 'max' | 'min' | 'average';
-const FOLDS = new Set<string>(['sum', 'count', 'max', 'min', 'average']);
+export type Fold = 'sum' | 'count' | 'max' | 'min' | 'average';
+export const FOLDS: ReadonlySet<string> = new Set<string>([
+  'sum',
+  'count',
+  'max',
+  'min',
+  'average',
+]);
 
 interface FusedStep {
   /** A plain name step; undefined for the block that may end the path. */
@@ -29,7 +35,7 @@ export interface FusedAggregate {
   run(input: unknown, frame: Frame): unknown;
 }
 
-function bare(node: Node): boolean {
+export function bare(node: Node): boolean {
   return (
     node.predicate === undefined &&
     node.group === undefined &&
@@ -132,12 +138,12 @@ export function compileFusedAggregate(node: Node): FusedAggregate | undefined {
 }
 
 /** What the fold has seen so far; `add` refuses what the library function would not take as is. */
-class Accumulator {
+export class Accumulator {
   count = 0;
   total = 0;
   max = 0;
   min = 0;
-  constructor(private readonly numeric: boolean) {}
+  constructor(readonly numeric: boolean) {}
 
   add(value: unknown): boolean {
     if (this.numeric) {
@@ -264,6 +270,6 @@ function decide(deciders: readonly Decider[], candidate: unknown): boolean | Und
   return true;
 }
 
-function isLimitError(error: unknown): boolean {
+export function isLimitError(error: unknown): boolean {
   return ExpressionError.is(error) && (error.code === 'U1001' || error.code === 'U1002');
 }

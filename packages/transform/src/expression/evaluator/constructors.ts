@@ -3,6 +3,8 @@ import type { GroupSpec, Node } from '../syntax/ast.js';
 import { expressionError } from '../messages.js';
 import { compile } from './compile.js';
 import { frameFromTuple, type Frame } from './environment.js';
+import { compileFusedConstructor } from './fused-constructor.js';
+import { UNDECIDED } from './shortcuts.js';
 import type { Evaluator } from './function-values.js';
 import { isTupleStream, markConstructed, newTuple, sequenceOf, type Tuple } from './sequence.js';
 import { append } from './values.js';
@@ -64,10 +66,19 @@ export function compileGroup(
   if (!distinct) return general;
   const keys = literalKeys as string[];
   const values = pairs.map((pair) => pair.value);
+  // folds over one collection: one pass over it for all of them
+  const fused = compileFusedConstructor(
+    keys,
+    spec.pairs.map(([, value]) => value),
+  );
   return (value, frame) => {
     if (Array.isArray(value)) {
       if (isTupleStream(value)) return general(value, frame);
       return literalGroups(keys, values, value, frame) ?? general(value, frame);
+    }
+    if (fused !== undefined) {
+      const result = fused(value, frame);
+      if (result !== UNDECIDED) return result as Record<string, unknown>;
     }
     const result = Object.create(null) as Record<string, unknown>;
     for (let i = 0; i < keys.length; i++) {

@@ -7,6 +7,7 @@ import { expressionError } from '../messages.js';
 import { compile } from './compile.js';
 import { compileGroup } from './constructors.js';
 import { frameFromTuple, type Frame } from './environment.js';
+import { compileFusedGroup } from './fused-group.js';
 import type { Evaluator } from './function-values.js';
 import {
   createSequence,
@@ -44,6 +45,14 @@ interface StepPlan {
 
 export function compilePath(node: Node): Evaluator {
   const general = compileGeneralPath(node);
+  // `items{key: $sum(field)}` and kin: one pass over the items
+  const fusedGroup = node.group ? compileFusedGroup(node) : undefined;
+  if (fusedGroup !== undefined) {
+    return (input, frame) => {
+      const result = fusedGroup(input, frame);
+      return result === UNDECIDED ? general(input, frame) : result;
+    };
+  }
   const names =
     node.keepSingletonArray || node.group || node.tuple
       ? undefined

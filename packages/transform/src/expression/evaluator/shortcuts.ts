@@ -13,7 +13,7 @@ export const UNDECIDED = Symbol('undecided');
 export type Undecided = typeof UNDECIDED;
 
 /** The node carries nothing that changes how its value is produced (predicates, grouping, …). */
-function unadorned(node: Node): boolean {
+export function unadorned(node: Node): boolean {
   return (
     node.predicate === undefined &&
     node.stages === undefined &&
@@ -72,7 +72,7 @@ export function readName(input: unknown, name: string): unknown {
 /** A predicate decided on one item: true keeps it, false or undefined drops it. */
 export type Decider = (item: unknown) => boolean | undefined | Undecided;
 
-type Literal = string | number | boolean | null;
+export type Literal = string | number | boolean | null;
 
 function literalOf(node: Node): { value: Literal } | undefined {
   if (!unadorned(node)) return undefined;
@@ -95,7 +95,7 @@ const MIRRORED: Readonly<Record<string, string>> = {
  * comparisons. (Closures per comparison were tried: V8 shares their call feedback across all
  * instances, so every call between them was a megamorphic call.) One class, so one shape.
  */
-class Test {
+export class Test {
   constructor(
     readonly junction: 'and' | 'or' | undefined,
     readonly lhs: Test | undefined,
@@ -108,7 +108,7 @@ class Test {
   ) {}
 }
 
-function testOf(node: Node): Test | undefined {
+export function testOf(node: Node): Test | undefined {
   if (node.type !== 'binary' || !unadorned(node)) return undefined;
   const op = node.value as string;
   if (op === 'and' || op === 'or') {
@@ -167,7 +167,11 @@ function judge(test: Test, item: unknown): boolean | undefined | Undecided {
   return verdict === true && name !== undefined && isFunctionValue(item) ? undefined : verdict;
 }
 
-function compare(value: unknown, op: string, literal: Literal): boolean | undefined | Undecided {
+export function compare(
+  value: unknown,
+  op: string,
+  literal: Literal,
+): boolean | undefined | Undecided {
   // `=` with a scalar literal is deep equality with a scalar: identity, whatever the value
   if (op === '=') return value === literal;
   if (op === '!=') return value !== undefined && value !== literal;

@@ -1,0 +1,1 @@
+export { runCli, MAX_LOOKUP_ROWS, MAX_MAPPING_BYTES, type CliIo } from './main.js';

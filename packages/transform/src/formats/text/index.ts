@@ -1,0 +1,7 @@
+export {
+  decodeText,
+  encodeText,
+  type DecodeTextOptions,
+  type EncodeTextOptions,
+  type TextEncodingName,
+} from './decoding.js';

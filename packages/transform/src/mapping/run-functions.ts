@@ -1,0 +1,132 @@
+// The functions a mapping adds to its expressions: lookup tables, run variables and scripts.
+// Each needs the run the current record belongs to; `apply` is synchronous, so the run is held
+// in a slot set for the duration of one apply call and cleared after it.
+import type { ExpressionFunction } from '../expression/engine.js';
+import { MappingError } from './errors.js';
+import type { RunContext, ScriptRunner } from './types.js';
+
+export const MAX_RUN_VARIABLE_LENGTH = 65_536;
+
+/** Thrown by `$script` and `script:` fields; the mapping routes it per `onScriptError`. */
+export class ScriptFailure extends Error {
+  override name = 'ScriptFailure';
+}
+
+export interface RunSlot {
+  run: RunContext | undefined;
+}
+
+export type RunVariableValue = string | number | boolean | null;
+
+function activeRun(slot: RunSlot): RunContext {
+  if (slot.run === undefined)
+    throw new MappingError(
+      'invalid_run',
+      'run functions are only available while a mapping applies',
+    );
+  return slot.run;
+}
+
+export function isRunVariableValue(value: unknown): value is RunVariableValue {
+  return (
+    value === null ||
+    typeof value === 'boolean' ||
+    (typeof value === 'number' && Number.isFinite(value)) ||
+    (typeof value === 'string' && value.length <= MAX_RUN_VARIABLE_LENGTH)
+  );
+}
+
+/** Runs a script through the injected runner; any failure becomes a ScriptFailure without data. */
+export function runScript(
+  runner: ScriptRunner | undefined,
+  name: string,
+  input: unknown,
+  bindings: Record<string, unknown>,
+): unknown {
+  if (runner === undefined) throw new ScriptFailure(`script "${name}": no script runner`);
+  try {
+    return runner.run(name, input, bindings);
+  } catch (error) {
+    const code =
+      typeof error === 'object' &&
+      error !== null &&
+      typeof (error as { code?: unknown }).code === 'string'
+        ? ` (${(error as { code: string }).code})`
+        : '';
+    const text = (error as { message?: unknown } | null)?.message;
+    const message = typeof text === 'string' ? `: ${text.split('\n')[0]?.slice(0, 200) ?? ''}` : '';
+    throw new ScriptFailure(`script "${name}" failed${code}${message}`);
+  }
+}
+
+export function runFunctions(
+  slot: RunSlot,
+  declared: {
+    lookups: ReadonlySet<string>;
+    runVariables: ReadonlySet<string>;
+    scripts: ReadonlySet<string>;
+  },
+  runner: ScriptRunner | undefined,
+): Record<string, ExpressionFunction> {
+  return {
+    lookupTable: {
+      // key: string or number (compared as a string); optional column of the row
+      signature: '<s(sn)s?:x>',
+      implementation: ([name, key, column]) => {
+        if (!declared.lookups.has(name as string))
+          throw new MappingError(
+            'invalid_run',
+            `lookup table "${String(name)}" is not declared in lookups`,
+          );
+        if (key === undefined) return undefined;
+        const row = activeRun(slot).lookups[name as string]?.get(String(key));
+        if (column === undefined) return row;
+        return typeof row === 'object' && row !== null && Object.hasOwn(row, column as string)
+          ? (row as Record<string, unknown>)[column as string]
+          : undefined;
+      },
+    },
+    runVariable: {
+      signature: '<s:x>',
+      implementation: ([name]) => {
+        if (!declared.runVariables.has(name as string))
+          throw new MappingError(
+            'invalid_run',
+            `run variable "${String(name)}" is not declared in runVariables`,
+          );
+        return activeRun(slot).variables.get(name as string);
+      },
+    },
+    setRunVariable: {
+      // returns the value set, so `$setRunVariable('seq', $runVariable('seq') + 1)` yields the new number
+      signature: '<sx:x>',
+      implementation: ([name, value]) => {
+        if (!declared.runVariables.has(name as string))
+          throw new MappingError(
+            'invalid_run',
+            `run variable "${String(name)}" is not declared in runVariables`,
+          );
+        if (!isRunVariableValue(value))
+          throw new MappingError(
+            'invalid_run',
+            `run variable "${String(name)}" takes a string (up to ${MAX_RUN_VARIABLE_LENGTH} characters), a number, a boolean or null`,
+          );
+        activeRun(slot).variables.set(name as string, value);
+        return value;
+      },
+    },
+    script: {
+      signature: '<sx?o?:x>',
+      implementation: ([name, input, bindings]) => {
+        if (!declared.scripts.has(name as string))
+          throw new ScriptFailure(`script "${String(name)}" is not declared in scripts`);
+        return runScript(
+          runner,
+          name as string,
+          input,
+          (bindings ?? {}) as Record<string, unknown>,
+        );
+      },
+    },
+  };
+}

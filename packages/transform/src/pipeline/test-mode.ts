@@ -1,0 +1,119 @@
+// Test mode for the design services: transform a small sample in memory and return everything
+// (output, failed records, errors). Nothing is stored; the sample is refused over 100 KB.
+import { TransformError } from '../errors.js';
+import { compileMapping } from '../mapping/compile.js';
+import { parseMappingDocument } from '../mapping/document.js';
+import { MappingError } from '../mapping/errors.js';
+import type { CompiledMapping, CompileMappingOptions, LookupTable } from '../mapping/types.js';
+import { ExpressionError } from '../expression/contract.js';
+import { getFormat, type FormatName, type FormatOptions } from './formats.js';
+import { runTransform, type FailedRecord, type TransformCounts } from './run.js';
+
+export const TEST_MODE_MAX_INPUT_BYTES = 102_400;
+export const TEST_MODE_MAX_OUTPUT_BYTES = 1_048_576;
+
+export interface TestTransformOptions {
+  /** The sample: text, or bytes in the format's encoding. At most 102,400 bytes. */
+  readonly input: string | Uint8Array;
+  readonly format: FormatName;
+  /** Output format (default 'ndjson'). */
+  readonly outputFormat?: FormatName;
+  /** A compiled mapping, a parsed document, or document text (YAML or JSON). */
+  readonly mapping: CompiledMapping | string | Readonly<Record<string, unknown>>;
+  /** Used when `mapping` is a document. */
+  readonly compileOptions?: CompileMappingOptions;
+  readonly lookups?: Readonly<Record<string, LookupTable>>;
+  readonly readOptions?: FormatOptions;
+  readonly writeOptions?: FormatOptions;
+  /** Largest output kept, in bytes of UTF-8 (default 1 MiB); a larger output is an error. */
+  readonly maxOutputBytes?: number;
+}
+
+export interface TestTransformResult {
+  /** The output text as far as it was written. */
+  readonly output: string;
+  readonly failed: readonly FailedRecord[];
+  /** Whole-run errors: the mapping does not compile, the input cannot be read on, … one line each. */
+  readonly errors: readonly string[];
+  readonly counts: TransformCounts;
+}
+
+function isCompiled(value: unknown): value is CompiledMapping {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as CompiledMapping).apply === 'function'
+  );
+}
+
+function describe(error: unknown): string[] {
+  if (MappingError.is(error) && error.code === 'invalid_mapping' && error.problems.length > 0)
+    return error.problems.map((problem) => `${problem.path}: ${problem.message}`);
+  if (TransformError.is(error) || MappingError.is(error) || ExpressionError.is(error))
+    return [error.message];
+  throw error;
+}
+
+async function* once(input: string | Uint8Array): AsyncGenerator<string | Uint8Array> {
+  yield input;
+}
+
+/**
+ * Transforms a sample. Throws TransformError `limit_exceeded` for input over 102,400 bytes and
+ * `invalid_option` for bad options; every other problem is returned in `errors`.
+ */
+export async function testTransform(options: TestTransformOptions): Promise<TestTransformResult> {
+  const { input } = options;
+  if (typeof input !== 'string' && !(input instanceof Uint8Array))
+    throw new TransformError('invalid_option', 'input must be a string or a Uint8Array');
+  const size = typeof input === 'string' ? Buffer.byteLength(input, 'utf8') : input.byteLength;
+  if (size > TEST_MODE_MAX_INPUT_BYTES)
+    throw new TransformError(
+      'limit_exceeded',
+      `sample is ${size} bytes; test mode accepts at most ${TEST_MODE_MAX_INPUT_BYTES}`,
+    );
+  const reader = getFormat(options.format);
+  const writer = getFormat(options.outputFormat ?? 'ndjson');
+  const maxOutput = options.maxOutputBytes ?? TEST_MODE_MAX_OUTPUT_BYTES;
+  if (!Number.isSafeInteger(maxOutput) || maxOutput < 1)
+    throw new TransformError('invalid_option', 'maxOutputBytes must be a positive integer');
+
+  const failed: FailedRecord[] = [];
+  const counts: TransformCounts = { read: 0, written: 0, failed: 0, skipped: 0 };
+  const parts: string[] = [];
+  let outputBytes = 0;
+  try {
+    const source = options.mapping;
+    const mapping = isCompiled(source)
+      ? source
+      : compileMapping(
+          typeof source === 'string' ? parseMappingDocument(source) : source,
+          options.compileOptions,
+        );
+    const decoder = new TextDecoder();
+    const result = await runTransform({
+      reader: reader.read(once(input), options.readOptions),
+      mapping,
+      run: mapping.createRunContext({ lookups: options.lookups }),
+      failedWriter: (record) => void failed.push(record),
+      onProgress: (latest) => Object.assign(counts, latest),
+      progressEvery: 1,
+      writer: async (records) => {
+        for await (const chunk of writer.write(records, options.writeOptions)) {
+          const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+          outputBytes += Buffer.byteLength(text, 'utf8');
+          if (outputBytes > maxOutput)
+            throw new TransformError(
+              'limit_exceeded',
+              `output is over ${maxOutput} bytes; test mode keeps at most that`,
+            );
+          parts.push(text);
+        }
+        parts.push(decoder.decode());
+      },
+    });
+    return { output: parts.join(''), failed, errors: [], counts: result };
+  } catch (error) {
+    return { output: parts.join(''), failed, errors: describe(error), counts };
+  }
+}
