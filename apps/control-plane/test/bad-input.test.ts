@@ -15,7 +15,11 @@ describe('bad input over HTTP', () => {
     const [row] = await sqlRows(
       database.url,
       `SELECT (SELECT count(*) FROM secrets) AS secrets, (SELECT count(*) FROM audit_events) AS audit,
-              (SELECT count(*) FROM api_keys) AS keys`,
+              (SELECT count(*) FROM api_keys) AS keys, (SELECT count(*) FROM environments) AS environments,
+              (SELECT count(*) FROM roles) AS roles, (SELECT count(*) FROM invitations) AS invitations,
+              (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM mail_outbox) AS mail,
+              (SELECT count(*) FROM org_identity_providers) AS providers,
+              (SELECT md5(row(o.*)::text) FROM organizations o WHERE slug = 'acme') AS organization`,
     );
     return JSON.stringify(row);
   }
@@ -145,6 +149,154 @@ describe('bad input over HTTP', () => {
       expect(reply.status).toBe(status);
       expect(reply.body.error.code).toBe(code);
       expect(reply.body.error.message).toMatch(message);
+      expect(await counts()).toBe(before);
+    },
+  );
+
+  // Every other write of the API takes a class-validator DTO: the same 400 shape, the field named.
+  const org = () => `/api/v1/organizations/${acme.organization.id}`;
+  it.each([
+    [
+      'register: malformed JSON',
+      'POST',
+      () => '/api/v1/auth/register',
+      '{"email":',
+      'BAD_REQUEST',
+      undefined,
+    ],
+    [
+      'register: unknown field',
+      'POST',
+      () => '/api/v1/auth/register',
+      '{"email":"a@b.example","password":"x","firstName":"A","lastName":"B","role":"admin"}',
+      'VALIDATION_FAILED',
+      'role',
+    ],
+    [
+      'register: oversized name',
+      'POST',
+      () => '/api/v1/auth/register',
+      JSON.stringify({
+        email: 'a@b.example',
+        password: 'x'.repeat(20),
+        firstName: 'A'.repeat(101),
+        lastName: 'B',
+      }),
+      'VALIDATION_FAILED',
+      'firstName',
+    ],
+    [
+      'register: SQL in the email',
+      'POST',
+      () => '/api/v1/auth/register',
+      JSON.stringify({
+        email: "x'; DROP TABLE users;--",
+        password: 'x'.repeat(20),
+        firstName: 'A',
+        lastName: 'B',
+      }),
+      'VALIDATION_FAILED',
+      'email',
+    ],
+    [
+      'environment: wrong type',
+      'POST',
+      () => `${org()}/environments`,
+      '{"name":42,"kind":"test"}',
+      'VALIDATION_FAILED',
+      'name',
+    ],
+    [
+      'environment: control characters',
+      'POST',
+      () => `${org()}/environments`,
+      JSON.stringify({ name: 'ab', kind: 'test' }),
+      'VALIDATION_FAILED',
+      'name',
+    ],
+    [
+      'role: a level that does not exist',
+      'POST',
+      () => `${org()}/roles`,
+      '{"name":"R","defaultLevels":["root"]}',
+      'VALIDATION_FAILED',
+      'defaultLevels',
+    ],
+    [
+      'role: levels as a string',
+      'POST',
+      () => `${org()}/roles`,
+      '{"name":"R","environmentLevels":"all"}',
+      'VALIDATION_FAILED',
+      'environmentLevels',
+    ],
+    [
+      'invitation: not an email',
+      'POST',
+      () => `${org()}/invitations`,
+      '{"email":"<script>","roleIds":[]}',
+      'VALIDATION_FAILED',
+      'email',
+    ],
+    [
+      'invitation: role ids not UUIDs',
+      'POST',
+      () => `${org()}/invitations`,
+      '{"email":"x@y.example","roleIds":["1 OR 1=1"]}',
+      'VALIDATION_FAILED',
+      'roleIds',
+    ],
+    [
+      'policies: unknown field',
+      'PATCH',
+      () => `${org()}/policies`,
+      '{"requireTwoFactor":true,"superuser":true}',
+      'VALIDATION_FAILED',
+      'superuser',
+    ],
+    [
+      'policies: allowlist with a script',
+      'PATCH',
+      () => `${org()}/policies`,
+      '{"ipAllowlist":["<img src=x>"]}',
+      'VALIDATION_FAILED',
+      'ipAllowlist',
+    ],
+    [
+      'sso: wrong type',
+      'PUT',
+      () => `${org()}/sso`,
+      '{"issuer":["https://x"],"clientId":"c","clientSecret":"s"}',
+      'VALIDATION_FAILED',
+      'issuer',
+    ],
+    [
+      'sso: a file URL as issuer',
+      'PUT',
+      () => `${org()}/sso`,
+      '{"issuer":"file:///etc/passwd","clientId":"c","clientSecret":"s"}',
+      'SSO_SETTINGS_INVALID',
+      undefined,
+    ],
+    [
+      'second factor: letters',
+      'POST',
+      () => '/api/v1/auth/two-factor/totp/confirm',
+      '{"code":"12a456"}',
+      'VALIDATION_FAILED',
+      'code',
+    ],
+  ])(
+    '%s: a 400 naming the problem, nothing written',
+    async (_what, method, path, body, code, field) => {
+      const before = await counts();
+      const reply = await send(method, path(), body);
+      expect(reply.status).toBe(400);
+      expect(reply.body.error.code).toBe(code);
+      expect(reply.body.error.message.length).toBeGreaterThan(5);
+      if (field !== undefined) {
+        expect((reply.body.error as { details?: { field?: string } }).details?.field).toBe(field);
+      }
       expect(await counts()).toBe(before);
     },
   );
