@@ -300,3 +300,31 @@ export async function verifyAuditChain(db: Queryable, orgId: string): Promise<Au
   }
   return { checked: rows.length, intact: true };
 }
+
+/**
+ * Records a change a person made to their own account (password, second factor) in the trail of
+ * every organization they belong to: each organization's administrators see it.
+ */
+export async function recordPersonalChange(
+  tx: Queryable,
+  userId: string,
+  action: Action,
+  details: Record<string, string | number | boolean | null>,
+  ip?: string,
+): Promise<void> {
+  const orgs = (await tx.query(`SELECT org_id FROM memberships WHERE user_id = $1`, [
+    userId,
+  ])) as Array<{ org_id: string }>;
+  await recordAudit(
+    tx,
+    orgs.map(({ org_id: orgId }) => ({
+      orgId,
+      actor: { type: 'user' as const, id: userId },
+      action,
+      target: { type: 'user', id: userId },
+      outcome: 'succeeded' as const,
+      ...(ip !== undefined ? { ip } : {}),
+      details,
+    })),
+  );
+}

@@ -2,7 +2,6 @@ import {
   BadRequestException,
   Body,
   Controller,
-  ForbiddenException,
   HttpCode,
   HttpException,
   Inject,
@@ -20,7 +19,7 @@ import {
   RegisterRequest,
   TokenRequest,
 } from './account.dto.js';
-import type { AuthenticatedHttpRequest } from './authentication.js';
+import { requireSession, type AuthenticatedHttpRequest } from './authentication.js';
 import { SignInLimiter } from './sign-in-limiter.js';
 
 const CHECK_MAIL = {
@@ -126,13 +125,7 @@ export class AccountsController {
     @Body() body: ChangePasswordRequest,
     @Req() request: AuthenticatedHttpRequest,
   ): Promise<void> {
-    const session = request.session;
-    if (session === undefined) {
-      throw new ForbiddenException({
-        code: 'FORBIDDEN',
-        message: 'a password is changed from a signed-in session, not with an API key',
-      });
-    }
+    const session = requireSession(request, 'a password is changed');
     this.#throttle(request);
     await answer(() =>
       this.accounts.changePassword(

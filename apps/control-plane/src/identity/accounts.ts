@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hashPassword, verifyPassword } from '@weft/crypto';
 import type { DataSource } from 'typeorm';
-import { recordAudit } from '../audit/audit-trail.js';
+import { recordPersonalChange } from '../audit/audit-trail.js';
 import { changeRows, selectRows, type Queryable } from '../database/sql.js';
 import type { MailOutbox } from '../mail/mail-outbox.js';
 import {
@@ -173,7 +173,7 @@ export class Accounts {
            failed_logins = 0, locked_until = NULL WHERE id = $1`,
         [id],
       );
-      await this.#audit(tx, id, 'reset', ip);
+      await recordPersonalChange(tx, id, 'account.manage', { password: 'reset' }, ip);
       return id;
     });
     await this.sessions.revokeAllOf(userId, 'password-changed');
@@ -203,7 +203,7 @@ export class Accounts {
         );
       }
       await this.#setPassword(tx, userId, password);
-      await this.#audit(tx, userId, 'changed', ip);
+      await recordPersonalChange(tx, userId, 'account.manage', { password: 'changed' }, ip);
     });
     await this.sessions.revokeAllOf(userId, 'password-changed', sessionId);
   }
@@ -290,30 +290,5 @@ export class Accounts {
     );
     if (rows[0] === undefined) throw tokenInvalid();
     return rows[0].user_id;
-  }
-
-  async #audit(
-    tx: Queryable,
-    userId: string,
-    change: 'changed' | 'reset',
-    ip?: string,
-  ): Promise<void> {
-    const orgs = await selectRows<{ org_id: string }>(
-      tx,
-      `SELECT org_id FROM memberships WHERE user_id = $1`,
-      [userId],
-    );
-    await recordAudit(
-      tx,
-      orgs.map(({ org_id: orgId }) => ({
-        orgId,
-        actor: { type: 'user' as const, id: userId },
-        action: 'account.manage' as const,
-        target: { type: 'user', id: userId },
-        outcome: 'succeeded' as const,
-        ...(ip !== undefined ? { ip } : {}),
-        details: { password: change },
-      })),
-    );
   }
 }

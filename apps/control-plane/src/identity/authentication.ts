@@ -1,3 +1,4 @@
+import { ForbiddenException } from '@nestjs/common';
 import { safeEqual } from '@weft/crypto';
 import type { Logger } from '@weft/log-schema';
 import type { Principal } from '@weft/rbac';
@@ -25,6 +26,20 @@ export interface AuthenticatedHttpRequest {
 
 interface HttpResponse {
   status(code: number): { json(body: unknown): void };
+}
+
+/**
+ * The request's signed-in session, for what only a person in a browser session may do (their
+ * own password, second factor, invitations): an API key gets 403 naming the limit.
+ */
+export function requireSession(request: AuthenticatedHttpRequest, what: string): ActiveSession {
+  if (request.session === undefined) {
+    throw new ForbiddenException({
+      code: 'FORBIDDEN',
+      message: `${what} from a signed-in session, not with an API key`,
+    });
+  }
+  return request.session;
 }
 
 /** Reads one cookie from a Cookie header (RFC 6265 pairs; the first of a name wins). */

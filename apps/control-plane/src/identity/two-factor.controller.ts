@@ -3,7 +3,6 @@ import {
   Body,
   ConflictException,
   Controller,
-  ForbiddenException,
   Get,
   HttpCode,
   Inject,
@@ -13,7 +12,7 @@ import {
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireAction } from '@weft/server-kit';
 import { apiV1 } from '../http/api-path.js';
-import type { AuthenticatedHttpRequest } from './authentication.js';
+import { requireSession, type AuthenticatedHttpRequest } from './authentication.js';
 import { secondFactor } from './session.controller.js';
 import { ConfirmTotpRequest, SecondFactorRequest } from './session.dto.js';
 import type { ActiveSession } from './sessions.js';
@@ -109,13 +108,7 @@ export class TwoFactorController {
 }
 
 function sessionOf(request: AuthenticatedHttpRequest): ActiveSession {
-  if (request.session === undefined) {
-    throw new ForbiddenException({
-      code: 'FORBIDDEN',
-      message: 'two-factor authentication is managed from a signed-in session, not an API key',
-    });
-  }
-  return request.session;
+  return requireSession(request, 'two-factor authentication is managed');
 }
 
 async function answer<T>(work: () => Promise<T>): Promise<T> {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { encodeBase32, totpUri, verifyTotp } from '@weft/crypto';
 import type { DataSource } from 'typeorm';
-import { recordAudit } from '../audit/audit-trail.js';
+import { recordPersonalChange } from '../audit/audit-trail.js';
 import { changeRows, selectRows, type Queryable } from '../database/sql.js';
 import type { KeyEncryptionKeys } from '../keys/key-providers.js';
 
@@ -135,7 +135,7 @@ export class TwoFactor {
         [userId, step],
       );
       const codes = await this.#replaceRecoveryCodes(tx, userId);
-      await this.#audit(tx, userId, 'enabled', ip);
+      await recordPersonalChange(tx, userId, 'two_factor.manage', { change: 'enabled' }, ip);
       return codes;
     });
   }
@@ -200,7 +200,7 @@ export class TwoFactor {
       if (!(await this.verify(userId, factor, tx))) throw codeInvalid();
       await tx.query(`DELETE FROM user_recovery_codes WHERE user_id = $1`, [userId]);
       await tx.query(`DELETE FROM user_totp WHERE user_id = $1`, [userId]);
-      await this.#audit(tx, userId, 'disabled', ip);
+      await recordPersonalChange(tx, userId, 'two_factor.manage', { change: 'disabled' }, ip);
     });
   }
 
@@ -275,32 +275,6 @@ export class TwoFactor {
       [userId, codes.map(recoveryHash)],
     );
     return codes;
-  }
-
-  /** A two-factor change concerns every organization the person belongs to. */
-  async #audit(
-    tx: Queryable,
-    userId: string,
-    change: 'enabled' | 'disabled',
-    ip?: string,
-  ): Promise<void> {
-    const orgs = await selectRows<{ org_id: string }>(
-      tx,
-      `SELECT org_id FROM memberships WHERE user_id = $1`,
-      [userId],
-    );
-    await recordAudit(
-      tx,
-      orgs.map(({ org_id: orgId }) => ({
-        orgId,
-        actor: { type: 'user' as const, id: userId },
-        action: 'two_factor.manage' as const,
-        target: { type: 'user', id: userId },
-        outcome: 'succeeded' as const,
-        ...(ip !== undefined ? { ip } : {}),
-        details: { change },
-      })),
-    );
   }
 }
 

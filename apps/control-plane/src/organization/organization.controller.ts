@@ -4,7 +4,6 @@ import {
   ConflictException,
   Controller,
   Delete,
-  ForbiddenException,
   Get,
   HttpCode,
   Inject,
@@ -19,7 +18,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireAction } from '@weft/server-kit';
 import { apiV1 } from '../http/api-path.js';
 import { Actor, type RequestActor } from '../http/request-actor.js';
-import type { AuthenticatedHttpRequest } from '../identity/authentication.js';
+import { requireSession, type AuthenticatedHttpRequest } from '../identity/authentication.js';
 import {
   OrganizationAdmin,
   OrganizationError,
@@ -260,13 +259,7 @@ export class InvitationAcceptanceController {
     @Body() body: TokenRequest,
     @Req() request: AuthenticatedHttpRequest,
   ): Promise<{ organizationId: string }> {
-    const session = request.session;
-    if (session === undefined) {
-      throw new ForbiddenException({
-        code: 'FORBIDDEN',
-        message: 'an invitation is accepted from a signed-in session, not with an API key',
-      });
-    }
+    const session = requireSession(request, 'an invitation is accepted');
     return answer(() => this.invitations.accept(body.token, session.userId, request.ip));
   }
 }
