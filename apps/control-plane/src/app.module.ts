@@ -39,6 +39,8 @@ import { Invitations } from './organization/invitations.js';
 import { Accounts } from './identity/accounts.js';
 import { AccountsController } from './identity/accounts.controller.js';
 import { RequestPolicies } from './identity/request-policies.js';
+import { AgentRegistry } from './agents/agent-registry.js';
+import { AgentGroupsController } from './agents/agents.controller.js';
 
 /** The control plane's root module, built around connections opened before Nest starts. */
 @Module({})
@@ -74,6 +76,7 @@ export class AppModule {
         InvitationsController,
         InvitationAcceptanceController,
         AccountsController,
+        AgentGroupsController,
       ],
       providers: [
         { provide: DataSource, useValue: deps.dataSource },
@@ -92,6 +95,7 @@ export class AppModule {
         { provide: Invitations, useValue: deps.invitations },
         { provide: Accounts, useValue: deps.accounts },
         { provide: RequestPolicies, useValue: deps.requestPolicies },
+        { provide: AgentRegistry, useValue: new AgentRegistry(deps.dataSource) },
         { provide: SignInLimiter, useValue: new SignInLimiter(config.sessions.signInsPerMinute) },
         { provide: SESSION_OPTIONS, useValue: { secure: config.sessions.secureCookies } },
         { provide: NATS_CONNECTION, useValue: deps.nats },

@@ -133,7 +133,8 @@ describe('access matrix generated from the action catalogue', () => {
           .replace(':environmentId', environment)
           .replace(':name', 'MATRIX_PROBE')
           .replace(':orgSlug', 'matrix-probe')
-          .replace(/:(keyId|roleId|userId|invitationId)/, () => randomUUID());
+          .replace(/:(keyId|roleId|userId|invitationId|groupId|agentId)/g, () => randomUUID())
+          .replace(':change', 'disable');
         const key = caller.kind === 'level' ? caller.level : caller.kind;
         const auth = caller.kind === 'nobody' ? undefined : await credentials.get(key)!();
         const res = await fetch(`${url}${path}`, {

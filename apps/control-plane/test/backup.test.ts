@@ -223,6 +223,25 @@ async function fill(url: string): Promise<void> {
       `INSERT INTO password_history (user_id, password_hash) VALUES ($1, 'pbkdf2-sha256$600000$old$hash')`,
       [bob],
     );
+    const group = randomUUID();
+    await c.query(`INSERT INTO agent_groups (id, org_id, name) VALUES ($1, $2, 'on-prem — ünï')`, [
+      group,
+      org,
+    ]);
+    await c.query(
+      `INSERT INTO agent_group_environments (org_id, group_id, environment_id) VALUES ($1, $2, $3)`,
+      [org, group, dev],
+    );
+    await c.query(
+      `INSERT INTO agent_enrolment_tokens (token_hash, org_id, group_id, created_by, expires_at)
+       VALUES (sha256('e'), $1, $2, $3, now() + interval '15 minutes')`,
+      [org, group, ada],
+    );
+    await c.query(
+      `INSERT INTO agents (org_id, group_id, name, public_key, fingerprint, version, host, last_heartbeat_at)
+       VALUES ($1, $2, 'agent-1', 'MCowBQYDK2VwAyEAplaceholderplaceholderplaceholder00000=', repeat('f', 43), '0.1.0', 'host', now())`,
+      [org, group],
+    );
     await c.query(`SELECT setval('public.schema_migrations_id_seq', 77)`);
     await c.query(
       `INSERT INTO audit_events (org_id, actor_type, actor_id, action, target_type, target_id, outcome, details)

@@ -8,6 +8,8 @@ import {
   inTenant,
   type OrgId,
 } from '../src/database/tenant.js';
+import { generateSigningKeyPair } from '@weft/crypto';
+import { AgentRegistry } from '../src/agents/agent-registry.js';
 import { ApiKeys } from '../src/identity/api-keys.js';
 import { SecretsVault } from '../src/vault/secrets-vault.js';
 import { testOrgKeys } from './support.js';
@@ -90,6 +92,22 @@ describe('row-level security between organizations', () => {
            VALUES ($1, $2, 'weft', $3, $4)`,
           [orgId, `https://idp.${slug}.example`, ciphertext, keyVersion],
         );
+      });
+      const registry = new AgentRegistry(dataSource);
+      const group = await registry.bindGroup(orgId, result.environments[0]!.id, `${slug}-agents`, {
+        type: 'user',
+        id: result.admin.id,
+      });
+      const { token } = await registry.createEnrolmentToken(
+        orgId,
+        result.environments[0]!.id,
+        group.id,
+        { type: 'user', id: result.admin.id },
+      );
+      await registry.enrol({ token, publicKey: generateSigningKeyPair().publicKey, name: slug });
+      await registry.createEnrolmentToken(orgId, result.environments[0]!.id, group.id, {
+        type: 'user',
+        id: result.admin.id,
       });
       await dataSource.query(
         `INSERT INTO invitations (org_id, email, role_ids, token_hash, expires_at)

@@ -13,6 +13,7 @@ import { ApiKeys1764500000000 } from './migrations/1764500000000-api-keys.js';
 import { TwoFactorAndSso1764600000000 } from './migrations/1764600000000-two-factor-and-sso.js';
 import { AccountsAndMail1764700000000 } from './migrations/1764700000000-accounts-and-mail.js';
 import { OrganizationPolicies1764800000000 } from './migrations/1764800000000-organization-policies.js';
+import { Agents1764900000000 } from './migrations/1764900000000-agents.js';
 
 export const ENTITIES = [Organization, Environment, User, RoleRecord, Membership];
 /** Every migration, in order. Schema changes only ever happen through these. */
@@ -26,6 +27,7 @@ export const MIGRATIONS = [
   TwoFactorAndSso1764600000000,
   AccountsAndMail1764700000000,
   OrganizationPolicies1764800000000,
+  Agents1764900000000,
 ];
 
 export interface DatabaseSettings {

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { Queryable } from './sql.js';
 import { TENANT_ROLE, TENANT_TABLES } from './migrations/1764200000000-tenant-isolation.js';
 import { isUuid } from './ids.js';
+import { AGENT_TABLES } from './migrations/1764900000000-agents.js';
 
 /**
  * Every table whose rows belong to one organization (each has row-level security for
@@ -12,6 +13,7 @@ export const ALL_TENANT_TABLES: ReadonlyArray<{ table: string; orgColumn: string
   { table: 'api_keys', orgColumn: 'org_id' },
   { table: 'org_identity_providers', orgColumn: 'org_id' },
   { table: 'invitations', orgColumn: 'org_id' },
+  ...AGENT_TABLES.map((table) => ({ table, orgColumn: 'org_id' })),
 ];
 
 declare const ORG_ID: unique symbol;
