@@ -12,7 +12,9 @@ export const CELL_TYPES: readonly CellType[] = [
   'datetime',
 ];
 
-const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+// One way to split any digit run (no `\d+\.?\d*`, which backtracks quadratically on a long
+// run of digits followed by a bad character).
+const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const INTEGER = /^[+-]?\d+$/;
 const LEADING_ZERO = /^[+-]?0\d/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
