@@ -53,9 +53,15 @@ export function runScript(
       typeof (error as { code?: unknown }).code === 'string'
         ? ` (${(error as { code: string }).code})`
         : '';
-    const text = (error as { message?: unknown } | null)?.message;
-    const message = typeof text === 'string' ? `: ${text.split('\n')[0]?.slice(0, 200) ?? ''}` : '';
-    throw new ScriptFailure(`script "${name}" failed${code}${message}`);
+    // The script's own message is not kept: a script (or its engine's error text) can quote the
+    // record. The error class and where it was thrown are enough to find the fault.
+    const kind =
+      typeof error === 'object' && error !== null && typeof (error as Error).name === 'string'
+        ? (error as Error).name.slice(0, 40)
+        : 'Error';
+    const line = (error as { line?: unknown } | null)?.line;
+    const where = typeof line === 'number' ? ` at line ${line}` : '';
+    throw new ScriptFailure(`script "${name}" failed${code}: ${kind}${where}`);
   }
 }
 
@@ -76,7 +82,7 @@ export function runFunctions(
         if (!declared.lookups.has(name as string))
           throw new MappingError(
             'invalid_run',
-            `lookup table "${String(name)}" is not declared in lookups`,
+            'the lookup table named is not declared in lookups',
           );
         if (key === undefined) return undefined;
         const row = activeRun(slot).lookups[name as string]?.get(String(key));
@@ -92,7 +98,7 @@ export function runFunctions(
         if (!declared.runVariables.has(name as string))
           throw new MappingError(
             'invalid_run',
-            `run variable "${String(name)}" is not declared in runVariables`,
+            'the run variable named is not declared in runVariables',
           );
         return activeRun(slot).variables.get(name as string);
       },
@@ -104,7 +110,7 @@ export function runFunctions(
         if (!declared.runVariables.has(name as string))
           throw new MappingError(
             'invalid_run',
-            `run variable "${String(name)}" is not declared in runVariables`,
+            'the run variable named is not declared in runVariables',
           );
         if (!isRunVariableValue(value))
           throw new MappingError(
@@ -119,7 +125,7 @@ export function runFunctions(
       signature: '<sx?o?:x>',
       implementation: ([name, input, bindings]) => {
         if (!declared.scripts.has(name as string))
-          throw new ScriptFailure(`script "${String(name)}" is not declared in scripts`);
+          throw new ScriptFailure('the script named is not declared in scripts');
         return runScript(
           runner,
           name as string,

@@ -108,4 +108,23 @@ describe('testTransform', () => {
     });
     expect(again.output).toBe('{"id":"1","name":"ADA"}\n{"id":"2","name":"BO"}\n');
   });
+
+  it('keeps at most 100 failed records of 20 reasons each and says it truncated', async () => {
+    const fields = Object.fromEntries(
+      Array.from({ length: 30 }, (_, n) => [
+        `f${n}`,
+        { value: 'qty', validate: { type: 'integer' } },
+      ]),
+    );
+    const input = Array.from({ length: 150 }, () => '{"qty":1.5}').join('\n') + '\n';
+    const result = await testTransform({
+      input,
+      format: 'ndjson',
+      mapping: { version: 1, records: [{ fields }] },
+    });
+    expect(result.counts.failed).toBe(150);
+    expect(result.failed).toHaveLength(100);
+    expect(result.failed.every((record) => record.reasons.length === 20)).toBe(true);
+    expect(result.truncated).toBe(true);
+  });
 });

@@ -11,6 +11,9 @@ import { runTransform, type FailedRecord, type TransformCounts } from './run.js'
 
 export const TEST_MODE_MAX_INPUT_BYTES = 102_400;
 export const TEST_MODE_MAX_OUTPUT_BYTES = 1_048_576;
+/** Test mode keeps at most this many failed records, each with at most TEST_MODE_MAX_REASONS reasons. */
+export const TEST_MODE_MAX_FAILED = 100;
+export const TEST_MODE_MAX_REASONS = 20;
 
 export interface TestTransformOptions {
   /** The sample: text, or bytes in the format's encoding. At most 102,400 bytes. */
@@ -32,7 +35,10 @@ export interface TestTransformOptions {
 export interface TestTransformResult {
   /** The output text as far as it was written. */
   readonly output: string;
+  /** The first TEST_MODE_MAX_FAILED failed records, each with its first TEST_MODE_MAX_REASONS reasons. */
   readonly failed: readonly FailedRecord[];
+  /** True when failed records or reasons were dropped to keep the result small; `counts` stays exact. */
+  readonly truncated: boolean;
   /** Whole-run errors: the mapping does not compile, the input cannot be read on, … one line each. */
   readonly errors: readonly string[];
   readonly counts: TransformCounts;
@@ -79,6 +85,18 @@ export async function testTransform(options: TestTransformOptions): Promise<Test
     throw new TransformError('invalid_option', 'maxOutputBytes must be a positive integer');
 
   const failed: FailedRecord[] = [];
+  let truncated = false;
+  // Keeping every failure let a small sample with a looping mapping grow the heap without bound.
+  const keepFailed = (record: FailedRecord): void => {
+    if (failed.length >= TEST_MODE_MAX_FAILED) {
+      truncated = true;
+      return;
+    }
+    if (record.reasons.length > TEST_MODE_MAX_REASONS) {
+      truncated = true;
+      failed.push({ ...record, reasons: record.reasons.slice(0, TEST_MODE_MAX_REASONS) });
+    } else failed.push(record);
+  };
   const counts: TransformCounts = { read: 0, written: 0, failed: 0, skipped: 0 };
   const parts: string[] = [];
   let outputBytes = 0;
@@ -95,7 +113,7 @@ export async function testTransform(options: TestTransformOptions): Promise<Test
       reader: reader.read(once(input), options.readOptions),
       mapping,
       run: mapping.createRunContext({ lookups: options.lookups }),
-      failedWriter: (record) => void failed.push(record),
+      failedWriter: keepFailed,
       onProgress: (latest) => Object.assign(counts, latest),
       progressEvery: 1,
       writer: async (records) => {
@@ -112,8 +130,8 @@ export async function testTransform(options: TestTransformOptions): Promise<Test
         parts.push(decoder.decode());
       },
     });
-    return { output: parts.join(''), failed, errors: [], counts: result };
+    return { output: parts.join(''), failed, truncated, errors: [], counts: result };
   } catch (error) {
-    return { output: parts.join(''), failed, errors: describe(error), counts };
+    return { output: parts.join(''), failed, truncated, errors: describe(error), counts };
   }
 }
