@@ -1,6 +1,7 @@
 export { TransformError, type TransformErrorCode } from './errors.js';
 export {
   DEFAULT_MAX_LINE_BYTES,
+  DEFAULT_NDJSON_MAX_DEPTH,
   readNdjson,
   type NdjsonReadOptions,
   type RecordResult,

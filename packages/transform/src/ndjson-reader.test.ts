@@ -188,3 +188,37 @@ describe('readNdjson', () => {
     ]);
   });
 });
+
+describe('readNdjson nesting limit', () => {
+  async function read(text: string, options?: { maxDepth?: number }) {
+    const results = [];
+    for await (const result of readNdjson(
+      (async function* () {
+        yield text;
+      })(),
+      options,
+    ))
+      results.push(result);
+    return results;
+  }
+
+  it('fails a line nested deeper than the limit and reads on', async () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const results = await read(`{"id":1}\n${deep}\n{"id":3,"s":"[[[[\\"["}\n`);
+    expect(results).toEqual([
+      { ok: true, line: 1, record: { id: 1 } },
+      { ok: false, line: 2, reason: 'line 2: nested deeper than 256 levels' },
+      { ok: true, line: 3, record: { id: 3, s: '[[[["[' } },
+    ]);
+  });
+
+  it('counts only brackets outside strings, and takes its limit as an option', async () => {
+    const three = '{"a":[{"b":"]]]]{{{{"}]}';
+    expect((await read(three, { maxDepth: 3 }))[0]).toMatchObject({ ok: true });
+    expect((await read(three, { maxDepth: 2 }))[0]).toMatchObject({
+      ok: false,
+      reason: 'line 1: nested deeper than 2 levels',
+    });
+    expect(() => readNdjson((async function* () {})(), { maxDepth: 0 })).toThrow(/maxDepth/);
+  });
+});

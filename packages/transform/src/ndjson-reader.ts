@@ -9,6 +9,34 @@ export type RecordResult =
 export interface NdjsonReadOptions {
   /** The longest line accepted, in bytes of UTF-8 without the line ending. Default 1 MiB. */
   readonly maxLineBytes?: number;
+  /** The deepest nesting of arrays and objects accepted in a line. Default 256. */
+  readonly maxDepth?: number;
+}
+
+export const DEFAULT_NDJSON_MAX_DEPTH = 256;
+
+/**
+ * The deepest nesting of `[` and `{` outside strings. JSON.parse itself accepts any depth, but a
+ * value nested ten thousand levels breaks every recursive consumer after it (JSON.stringify in a
+ * writer throws RangeError and would end the whole run), so such a line fails on its own here.
+ */
+function nestingDepth(text: string, limit: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i += 1; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      depth += 1;
+      if (depth > deepest && (deepest = depth) > limit) return deepest;
+    } else if (c === 0x5d || c === 0x7d) depth -= 1;
+  }
+  return deepest;
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
@@ -37,6 +65,10 @@ export function readNdjson(
   options?: NdjsonReadOptions,
 ): AsyncIterable<RecordResult> {
   const maxLineBytes = resolveMaxLineBytes(options);
+  const maxDepth = options?.maxDepth ?? DEFAULT_NDJSON_MAX_DEPTH;
+  if (!Number.isSafeInteger(maxDepth) || maxDepth < 1) {
+    throw new TransformError('invalid_option', 'maxDepth must be a positive integer');
+  }
   if (
     typeof (source as Partial<AsyncIterable<unknown>> | null)?.[Symbol.asyncIterator] !== 'function'
   ) {
@@ -45,12 +77,13 @@ export function readNdjson(
       'readNdjson needs an async iterable of strings or Uint8Array chunks',
     );
   }
-  return readLines(source, maxLineBytes);
+  return readLines(source, maxLineBytes, maxDepth);
 }
 
 async function* readLines(
   source: AsyncIterable<Uint8Array | string>,
   maxLineBytes: number,
+  maxDepth: number,
 ): AsyncGenerator<RecordResult> {
   const encoder = new TextEncoder();
   // fatal: invalid UTF-8 fails the line instead of becoming U+FFFD; ignoreBOM: keep the BOM so
@@ -95,6 +128,9 @@ async function* readLines(
     }
     if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (BLANK.test(text)) return undefined;
+    if (nestingDepth(text, maxDepth) > maxDepth) {
+      return { ok: false, line, reason: `line ${line}: nested deeper than ${maxDepth} levels` };
+    }
     try {
       return { ok: true, line, record: JSON.parse(text) as unknown };
     } catch {
