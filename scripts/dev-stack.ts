@@ -2,6 +2,9 @@
 // Starts PostgreSQL, nats-server (JetStream) and an S3-compatible server unless DATABASE_URL,
 // NATS_URL or S3_ENDPOINT point at real ones; migrates; bootstraps the first organization and
 // administrator; starts control plane, gateway and agent; Ctrl-C stops everything it started.
+// The gateway serves HTTPS with a certificate from a local CA kept in .weft/dev/tls, so the
+// agent talks to it the way it does in production; WEFT_DEV_CONTROL_PLANE_TLS=true does the
+// same for the control plane (the browser must then trust .weft/dev/tls/ca.pem).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,6 +14,7 @@ import pg from 'pg';
 import { generateLocalKek } from '@weft/crypto';
 import {
   SOURCE_LOADER_ARGS,
+  ensureDevTls,
   startNats,
   startPostgres,
   startS3Process,
@@ -168,6 +172,16 @@ function ensureDevKek(): string {
   return file;
 }
 
+/** The gateways' token-signing key, generated once (0600) and kept with the dev data. */
+function ensureDevGatewayKey(): string {
+  const file = join(devDir, 'gateway-token-key');
+  if (!existsSync(file)) {
+    writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  }
+  chmodSync(file, 0o600);
+  return file;
+}
+
 /** The admin's password is generated on first bootstrap and kept (0600) so later runs can show it. */
 function rememberAdmin(output: string): { email: string; password?: string } {
   const file = join(devDir, 'admin.json');
@@ -189,14 +203,39 @@ function rememberAdmin(output: string): { email: string; password?: string } {
   return { email: result.admin.email };
 }
 
-function writeAgentConfig(): string {
+/**
+ * The local CA and the localhost certificate it issued, made once into .weft/dev/tls (keys
+ * 0600) and kept, so an agent or browser told to trust the CA keeps trusting it.
+ */
+async function ensureDevCertificates(): Promise<{
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}> {
+  const tls = await ensureDevTls(join(devDir, 'tls'));
+  if (tls.created.includes('ca'))
+    say(
+      'stack',
+      'created a local certificate authority in .weft/dev/tls/ca.pem (trust it in clients)',
+    );
+  if (tls.created.includes('server'))
+    say(
+      'stack',
+      'issued a certificate for localhost, 127.0.0.1 and ::1 in .weft/dev/tls/server.pem',
+    );
+  return tls;
+}
+
+function writeAgentConfig(caFile: string): string {
   const file = join(devDir, 'agent.yaml');
   mkdirSync(join(devDir, 'agent'), { recursive: true });
   writeFileSync(
     file,
     [
       '# Written by `pnpm dev` on every start: a private agent of the development group.',
-      `gatewayUrl: http://127.0.0.1:${ports.gateway}`,
+      `gatewayUrl: https://127.0.0.1:${ports.gateway}`,
+      // The gateway's certificate comes from the local development CA.
+      `caFile: ${caFile}`,
       'agentName: dev-agent',
       'agentGroupId: development',
       `stateDir: ${join(devDir, 'agent', 'state')}`,
@@ -215,6 +254,14 @@ async function main(): Promise<void> {
     process.on(signal, () => void stopAll(0));
   mkdirSync(devDir, { recursive: true });
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
+  // HTTPS is decided per app below, with the development certificate.
+  for (const name of ['TLS_CERT_FILE', 'TLS_KEY_FILE', 'TLS_KEY_PASSPHRASE_FILE']) delete env[name];
+  const tls = await ensureDevCertificates();
+  const httpsWith = { TLS_CERT_FILE: tls.certFile, TLS_KEY_FILE: tls.keyFile };
+  const controlPlaneTls = process.env.WEFT_DEV_CONTROL_PLANE_TLS === 'true';
+  const controlPlaneUrl = `${controlPlaneTls ? 'https' : 'http'}://127.0.0.1:${ports.controlPlane}`;
+  const gatewayUrl = `https://127.0.0.1:${ports.gateway}`;
+  const ca = readFileSync(tls.caFile, 'utf8');
 
   if (!env.DATABASE_URL) {
     say(
@@ -275,19 +322,28 @@ async function main(): Promise<void> {
   startApp('control-plane', ['src/main.ts'], {
     ...env,
     CONTROL_PLANE_PORT: String(ports.controlPlane),
-    // Plain HTTP on loopback: a Secure cookie would never come back.
-    WEFT_COOKIE_SECURE: env.WEFT_COOKIE_SECURE ?? 'false',
+    // Plain HTTP on loopback by default, so a browser signs in without trusting the local CA;
+    // over plain HTTP a Secure cookie would never come back.
+    ...(controlPlaneTls
+      ? { ...httpsWith, WEFT_PUBLIC_URL: env.WEFT_PUBLIC_URL ?? controlPlaneUrl }
+      : {}),
+    WEFT_COOKIE_SECURE: env.WEFT_COOKIE_SECURE ?? String(controlPlaneTls),
     // Mail (verification, reset, invitation links) lands as .eml files instead of being sent.
     WEFT_MAIL_DIRECTORY: env.WEFT_MAIL_DIRECTORY ?? join(devDir, 'mail'),
     // A local identity provider (Keycloak, Dex…) for trying single sign-on.
     WEFT_SSO_ALLOW_LOOPBACK_ISSUERS: env.WEFT_SSO_ALLOW_LOOPBACK_ISSUERS ?? 'true',
   });
-  startApp('gateway', ['src/main.ts'], { ...env, GATEWAY_PORT: String(ports.gateway) });
-  await waitForHttpStatus(`http://127.0.0.1:${ports.controlPlane}/ready`, 200, 120_000);
-  await waitForHttpStatus(`http://127.0.0.1:${ports.gateway}/ready`, 200, 120_000);
+  startApp('gateway', ['src/main.ts'], {
+    ...env,
+    ...httpsWith,
+    GATEWAY_PORT: String(ports.gateway),
+    ...(env.GATEWAY_TOKEN_KEY ? {} : { GATEWAY_TOKEN_KEY_FILE: ensureDevGatewayKey() }),
+  });
+  await waitForHttpStatus(`${controlPlaneUrl}/ready`, 200, 120_000, { ca });
+  await waitForHttpStatus(`${gatewayUrl}/ready`, 200, 120_000, { ca });
   // Enrolment (the agents issue) will mint this token in the control plane; until then the
   // agent only needs one to exist before it has an identity, so each dev start makes a fresh one.
-  startApp('agent', ['src/main.ts', '--config', writeAgentConfig()], {
+  startApp('agent', ['src/main.ts', '--config', writeAgentConfig(tls.caFile)], {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     WEFT_AGENT_LOG_LEVEL: env.LOG_LEVEL,
@@ -300,8 +356,9 @@ async function main(): Promise<void> {
     [
       '',
       'Weft is running:',
-      `  control plane  http://127.0.0.1:${ports.controlPlane}   (OpenAPI: /api/docs, readiness: /ready)`,
-      `  gateway        http://127.0.0.1:${ports.gateway}`,
+      `  control plane  ${controlPlaneUrl}   (OpenAPI: /api/docs, readiness: /ready)`,
+      `  gateway        ${gatewayUrl}   (HTTPS, certificate from the local CA)`,
+      `  local CA       ${tls.caFile}   (agents trust it with caFile; curl --cacert)`,
       `  agent          development group, health at http://127.0.0.1:${ports.agentHealth}/health`,
       `  sign in as     ${admin.email}`,
       admin.password !== undefined

@@ -20,12 +20,15 @@ export const GENERATED_SECRETS = [
   'S3_ACCESS_KEY_ID',
   'S3_SECRET_ACCESS_KEY',
   'WEFT_KEK',
+  'GATEWAY_TOKEN_KEY',
 ];
 
 /** Secrets with a shape of their own; the rest get `generateSecret()`. */
 const GENERATORS = {
   // The key-encryption key: 32 random bytes, standard base64 (what the control plane expects).
   WEFT_KEK: () => randomBytes(32).toString('base64'),
+  // The gateways' token-signing key: 32 random bytes, base64.
+  GATEWAY_TOKEN_KEY: () => randomBytes(32).toString('base64'),
 };
 
 export function generateSecret(bytes = 24) {

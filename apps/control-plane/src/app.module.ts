@@ -41,6 +41,8 @@ import { AccountsController } from './identity/accounts.controller.js';
 import { RequestPolicies } from './identity/request-policies.js';
 import { AgentRegistry } from './agents/agent-registry.js';
 import { AgentGroupsController } from './agents/agents.controller.js';
+import { Runs } from './runs/runs.js';
+import { RunsController } from './runs/runs.controller.js';
 
 /** The control plane's root module, built around connections opened before Nest starts. */
 @Module({})
@@ -77,6 +79,7 @@ export class AppModule {
         InvitationAcceptanceController,
         AccountsController,
         AgentGroupsController,
+        RunsController,
       ],
       providers: [
         { provide: DataSource, useValue: deps.dataSource },
@@ -95,7 +98,8 @@ export class AppModule {
         { provide: Invitations, useValue: deps.invitations },
         { provide: Accounts, useValue: deps.accounts },
         { provide: RequestPolicies, useValue: deps.requestPolicies },
-        { provide: AgentRegistry, useValue: new AgentRegistry(deps.dataSource) },
+        { provide: AgentRegistry, useValue: deps.agents },
+        { provide: Runs, useValue: deps.runs },
         { provide: SignInLimiter, useValue: new SignInLimiter(config.sessions.signInsPerMinute) },
         { provide: SESSION_OPTIONS, useValue: { secure: config.sessions.secureCookies } },
         { provide: NATS_CONNECTION, useValue: deps.nats },

@@ -1,6 +1,12 @@
 import 'reflect-metadata';
 import { createJsonLogger, noopLogger } from '@weft/log-schema';
-import { StartupError, exitWithLine, listenUntilSignal, loadConfigOrExit } from '@weft/server-kit';
+import {
+  StartupError,
+  compileTlsSettings,
+  exitWithLine,
+  listenUntilSignal,
+  loadConfigOrExit,
+} from '@weft/server-kit';
 import { BootstrapError, bootstrapFirstAdmin } from './bootstrap/first-admin.js';
 import { BACKUP_COMMAND_USAGE, BackupError, runBackupCommand } from './backup/index.js';
 import { BackupEnv, BootstrapEnv, KeysEnv, MigrateEnv } from './config/commands.config.js';
@@ -39,7 +45,10 @@ Settings come from environment variables; docs/configuration.md lists every one.
 `;
 
 async function serve(): Promise<void> {
-  const { config, secrets } = loadConfigOrExit(SERVICE, ControlPlaneEnv, compileControlPlaneConfig);
+  const { config, secrets } = loadConfigOrExit(SERVICE, ControlPlaneEnv, (env) => ({
+    ...compileControlPlaneConfig(env),
+    tls: compileTlsSettings(env),
+  }));
   const logger = createJsonLogger({
     service: SERVICE,
     level: config.logLevel,
@@ -53,6 +62,7 @@ async function serve(): Promise<void> {
     graceMs: config.shutdownGraceMs,
     release: () => dependencies.close(),
     name: 'control plane',
+    tls: config.tls,
   });
 }
 

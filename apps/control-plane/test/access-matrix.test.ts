@@ -35,6 +35,8 @@ function predicted(action: Action, caller: Caller): 'allowed' | 401 | 403 {
   if (requirement.scope === 'public') return 'allowed';
   if (caller.kind === 'nobody') return 401;
   if (requirement.scope === 'authenticated') return 'allowed';
+  // No person or API key is an agent: the control plane has no agent routes anyway.
+  if (requirement.scope === 'agent') return 403;
   if (caller.kind === 'other-org') return 403;
   if (caller.kind === 'admin') return 'allowed';
   if (requirement.scope === 'organization')

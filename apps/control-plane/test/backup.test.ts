@@ -242,6 +242,20 @@ async function fill(url: string): Promise<void> {
        VALUES ($1, $2, 'agent-1', 'MCowBQYDK2VwAyEAplaceholderplaceholderplaceholder00000=', repeat('f', 43), '0.1.0', 'host', now())`,
       [org, group],
     );
+    const run = randomUUID();
+    await c.query(
+      `INSERT INTO runs (id, org_id, environment_id, group_id, operation_id, operation, max_attempts, status, attempts, records_read)
+       VALUES ($1, $2, $3, $4, 'csv-to-db — ü', '{"version":1}', 3, 'running', 2, 42)`,
+      [run, org, dev, group],
+    );
+    await c.query(
+      `INSERT INTO run_events (org_id, run_id, kind, attempt, detail) VALUES ($1, $2, 'handed_over', 2, 'to agent x')`,
+      [org, run],
+    );
+    await c.query(
+      `INSERT INTO run_outbox (org_id, run_id, subject, message) VALUES ($1, $2, 'weft.a.b.c.run', '\\x00ff')`,
+      [org, run],
+    );
     await c.query(`SELECT setval('public.schema_migrations_id_seq', 77)`);
     await c.query(
       `INSERT INTO audit_events (org_id, actor_type, actor_id, action, target_type, target_id, outcome, details)

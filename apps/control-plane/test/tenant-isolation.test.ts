@@ -10,6 +10,7 @@ import {
 } from '../src/database/tenant.js';
 import { generateSigningKeyPair } from '@weft/crypto';
 import { AgentRegistry } from '../src/agents/agent-registry.js';
+import { Runs } from '../src/runs/runs.js';
 import { ApiKeys } from '../src/identity/api-keys.js';
 import { SecretsVault } from '../src/vault/secrets-vault.js';
 import { testOrgKeys } from './support.js';
@@ -109,6 +110,21 @@ describe('row-level security between organizations', () => {
         type: 'user',
         id: result.admin.id,
       });
+      // A run (with its outbox row, which nothing relays here) and an event of its history.
+      const { runId } = await new Runs(dataSource).submit(
+        orgId,
+        {
+          environmentId: result.environments[0]!.id,
+          groupId: group.id,
+          operationId: `${slug}-op`,
+          operation: { version: 1 },
+        },
+        { type: 'user', id: result.admin.id },
+      );
+      await dataSource.query(
+        `INSERT INTO run_events (org_id, run_id, kind, detail) VALUES ($1, $2, 'cancel_requested', 'test')`,
+        [orgId, runId],
+      );
       await dataSource.query(
         `INSERT INTO invitations (org_id, email, role_ids, token_hash, expires_at)
          VALUES ($1, $2, '{}', sha256(convert_to($2, 'UTF8')), now() + interval '7 days')`,

@@ -1,6 +1,12 @@
 import 'reflect-metadata';
 import { createJsonLogger } from '@weft/log-schema';
-import { StartupError, exitWithLine, listenUntilSignal, loadConfigOrExit } from '@weft/server-kit';
+import {
+  StartupError,
+  compileTlsSettings,
+  exitWithLine,
+  listenUntilSignal,
+  loadConfigOrExit,
+} from '@weft/server-kit';
 import { createGateway } from './gateway.js';
 import { GatewayEnv, compileGatewayConfig } from './config/gateway.config.js';
 
@@ -19,7 +25,10 @@ async function main(argv: string[]): Promise<void> {
   }
   if (argv.length > 0) exitWithLine(SERVICE, `unknown argument "${argv[0]}" (try --help)`, 2);
 
-  const { config, secrets } = loadConfigOrExit(SERVICE, GatewayEnv, compileGatewayConfig);
+  const { config, secrets } = loadConfigOrExit(SERVICE, GatewayEnv, (env) => ({
+    ...compileGatewayConfig(env),
+    tls: compileTlsSettings(env),
+  }));
   const logger = createJsonLogger({
     service: SERVICE,
     level: config.logLevel,
@@ -33,6 +42,7 @@ async function main(argv: string[]): Promise<void> {
     graceMs: config.shutdownGraceMs,
     release: () => gateway.close(),
     name: 'gateway',
+    tls: config.tls,
   });
 }
 

@@ -8,6 +8,7 @@ import {
   waitForHttpStatus,
   type RunningNats,
 } from '@weft/testing';
+import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,7 @@ import { GatewayEnv, compileGatewayConfig } from '../src/config/gateway.config.j
 import { createGateway, type Gateway } from '../src/gateway.js';
 
 const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const TOKEN_KEY = randomBytes(32).toString('base64');
 // Errors are kept: a clean start logs none (a failed lookup Nest logs itself once did).
 const errorLines: string[] = [];
 const logger = createJsonLogger({
@@ -25,7 +27,11 @@ const logger = createJsonLogger({
 
 async function start(natsUrl: string): Promise<{ gateway: Gateway; url: string }> {
   const config = compileGatewayConfig(
-    validateEnv(GatewayEnv, { NATS_URL: natsUrl, STARTUP_TIMEOUT_SECONDS: '5' }),
+    validateEnv(GatewayEnv, {
+      NATS_URL: natsUrl,
+      STARTUP_TIMEOUT_SECONDS: '5',
+      GATEWAY_TOKEN_KEY: TOKEN_KEY,
+    }),
   );
   const gateway = await createGateway(config, logger);
   await gateway.app.listen(0, '127.0.0.1');
@@ -70,7 +76,58 @@ describe('gateway over a real nats-server', () => {
       'GET /api/docs → system.docs',
       'GET /health → system.health',
       'GET /ready → system.ready',
+      'POST /agent/v1/challenge → agent.authenticate',
+      'POST /agent/v1/enrol → agent.authenticate',
+      'POST /agent/v1/heartbeat → agent.work',
+      'POST /agent/v1/runs/complete → agent.work',
+      'POST /agent/v1/runs/progress → agent.work',
+      'POST /agent/v1/runs/release → agent.work',
+      'POST /agent/v1/runs/started → agent.work',
+      'POST /agent/v1/token → agent.authenticate',
+      'POST /agent/v1/work → agent.work',
     ]);
+  });
+
+  it('refuses agent calls without a valid access token, and forged or foreign tokens', async () => {
+    const post = (path: string, headers: Record<string, string> = {}) =>
+      fetch(`${url}/agent/v1/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: '{}',
+      });
+    for (const path of ['work', 'heartbeat', 'runs/started', 'runs/complete']) {
+      const bare = await post(path);
+      expect(bare.status).toBe(401);
+      expect(await bare.json()).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
+      const forged = await post(path, {
+        authorization: 'Bearer wat1.eyJhIjoieCIsImV4cCI6OTk5OTk5OTk5OTk5OX0.AAAA',
+      });
+      expect(forged.status).toBe(401);
+    }
+  });
+
+  it('hands out a challenge naming the agent, and refuses a token for a wrong signature', async () => {
+    const agentId = '0b5c1f4e-8d1a-4a63-9c55-6f0a0d3b9e21';
+    const response = await fetch(`${url}/agent/v1/challenge`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ agentId }),
+    });
+    expect(response.status).toBe(200);
+    const { challenge } = (await response.json()) as { challenge: string };
+    expect(challenge).toMatch(/^wch1\./);
+    // Another agent's id with this challenge: refused before any identity lookup.
+    const token = await fetch(`${url}/agent/v1/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        agentId: '1b5c1f4e-8d1a-4a63-9c55-6f0a0d3b9e21',
+        challenge,
+        signature: Buffer.alloc(64).toString('base64'),
+      }),
+    });
+    expect(token.status).toBe(401);
+    expect(await token.json()).toMatchObject({ error: { code: 'CHALLENGE_INVALID' } });
   });
 });
 
@@ -99,7 +156,13 @@ describe('gateway readiness when NATS goes away', () => {
 
 describe('gateway start-up failures', () => {
   const run = (env: Record<string, string>, args: string[] = [], stopWhen?: RegExp) =>
-    runService({ cwd: appDir, entry: 'src/main.ts', args, env, ...(stopWhen ? { stopWhen } : {}) });
+    runService({
+      cwd: appDir,
+      entry: 'src/main.ts',
+      args,
+      env: { GATEWAY_TOKEN_KEY: TOKEN_KEY, ...env },
+      ...(stopWhen ? { stopWhen } : {}),
+    });
 
   it('names a missing NATS_URL in one line and exits 2', async () => {
     const exit = await run({});
@@ -120,6 +183,22 @@ describe('gateway start-up failures', () => {
     expect(exit.durationMs).toBeLessThan(15_000);
   });
 
+  it('names a missing or weak token key in one line and exits 2', async () => {
+    const missing = await runService({
+      cwd: appDir,
+      entry: 'src/main.ts',
+      env: { NATS_URL: testNatsUrl() },
+    });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(
+      /^gateway: invalid configuration: set exactly one of GATEWAY_TOKEN_KEY_FILE and GATEWAY_TOKEN_KEY/,
+    );
+    const weak = await run({ NATS_URL: testNatsUrl(), GATEWAY_TOKEN_KEY: 'c2hvcnQ=' });
+    expect(weak.code).toBe(2);
+    expect(weak.stderr).toContain('at least 32 bytes');
+    expect(weak.stderr).not.toContain('c2hvcnQ=');
+  });
+
   it('explains itself and rejects unknown arguments', async () => {
     expect((await run({}, ['--help'])).stdout).toContain('Usage: weft-gateway');
     const unknown = await run({}, ['--frobnicate']);
@@ -133,7 +212,12 @@ describe('gateway start-up failures', () => {
     const exit = await runService({
       cwd: appDir,
       entry: 'src/main.ts',
-      env: { NATS_URL: testNatsUrl(), GATEWAY_PORT: String(port), SHUTDOWN_GRACE_SECONDS: '1' },
+      env: {
+        NATS_URL: testNatsUrl(),
+        GATEWAY_PORT: String(port),
+        SHUTDOWN_GRACE_SECONDS: '1',
+        GATEWAY_TOKEN_KEY: TOKEN_KEY,
+      },
       // Once listening, a client starts a request whose body never arrives; then SIGTERM.
       onOutput: async (text, stop) => {
         if (!text.includes('gateway listening') || stalled.length > 0) return;

@@ -205,6 +205,27 @@ export async function checkNatsPermissions(checks, { nats, url, passwords }) {
       'weft.*.*.*.api',
       () => cp.nc.subscribe('weft.*.*.*.api'),
     );
+    await refused(
+      "gateway forging the control plane's agent-change notice",
+      gw,
+      'publish',
+      'weft-sys.agents.changed',
+      () => gw.nc.publish('weft-sys.agents.changed', codec.encode('{"agentId":"x"}')),
+    );
+    await refused(
+      "gateway answering the control plane's agent questions",
+      gw,
+      'subscription',
+      'weft-sys.agents.identity',
+      () => gw.nc.subscribe('weft-sys.agents.identity'),
+    );
+    await refused(
+      'control-plane asking agent questions as if it were a gateway',
+      cp,
+      'publish',
+      'weft-sys.agents.enrol',
+      () => cp.nc.publish('weft-sys.agents.enrol', codec.encode('{}')),
+    );
     await checks.check('nats: WEFT_RUNS survived the refused deletion', async () => {
       const info = await cpJsm.streams.info('WEFT_RUNS');
       assert(info.config.name === 'WEFT_RUNS', 'stream missing');

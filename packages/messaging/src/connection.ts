@@ -24,7 +24,21 @@ export interface ConnectNatsOptions {
   timeoutMs?: number;
   /** Wait between reconnection attempts once connected. Default 2000 ms (nats.js's, with jitter). */
   reconnectTimeWaitMs?: number;
+  /**
+   * TLS, PEM contents (not paths): `ca` to verify the server with (default: the system's
+   * trust store), `cert` and `key` for servers that verify clients. Given, or with a `tls://`
+   * URL, TLS is required: a server that does not offer it is refused. The server's INFO comes
+   * in clear and the client then upgrades (nats-server's default; `handshake_first` servers are
+   * not supported).
+   */
+  tls?: NatsTlsOptions;
   logger?: MessagingLogger;
+}
+
+export interface NatsTlsOptions {
+  ca?: string;
+  cert?: string;
+  key?: string;
 }
 
 export interface NatsHealth {
@@ -50,6 +64,16 @@ export async function connectNats(options: ConnectNatsOptions): Promise<NatsConn
   const secrets = [options.pass, options.token, ...servers.flatMap(credentialsOf)];
   const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const logger = options.logger;
+  const tls =
+    options.tls !== undefined || servers.some((server) => server.startsWith('tls://'))
+      ? { ...options.tls }
+      : undefined;
+  if ((tls?.cert === undefined) !== (tls?.key === undefined)) {
+    throw new MessagingError(
+      'NATS_UNREACHABLE',
+      'a NATS TLS client certificate needs its key, and a key its certificate',
+    );
+  }
 
   const deadline = Date.now() + timeoutMs;
   // Probed in parallel, each with the whole budget, going on as soon as one answers: one
@@ -95,6 +119,7 @@ export async function connectNats(options: ConnectNatsOptions): Promise<NatsConn
       ...(options.reconnectTimeWaitMs !== undefined
         ? { reconnectTimeWait: options.reconnectTimeWaitMs }
         : {}),
+      ...(tls !== undefined ? { tls } : {}),
       // Replies come back on a prefix only this user may subscribe to (see infra/nats).
       ...(options.user !== undefined ? { inboxPrefix: `_INBOX.${options.user}` } : {}),
     });
@@ -105,6 +130,21 @@ export async function connectNats(options: ConnectNatsOptions): Promise<NatsConn
       throw new MessagingError(
         'NATS_AUTH_FAILED',
         `NATS at ${where} refused the credentials of ${options.name}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    const tlsProblem = describeTlsFailure(
+      error,
+      reason,
+      tls !== undefined,
+      tls?.cert !== undefined,
+    );
+    if (tlsProblem !== undefined) {
+      throw new MessagingError(
+        'NATS_UNREACHABLE',
+        `TLS with NATS at ${where} failed: ${tlsProblem}`,
         {
           cause: error,
         },
@@ -198,6 +238,35 @@ function logStatus(status: Status, logger: MessagingLogger, secrets: (string | u
     default:
       logger.debug(`NATS status: ${status.type}`, { data });
   }
+}
+
+/**
+ * Why the TLS part of a connection failed, in words an operator can act on; else undefined.
+ * `reason` is the error's message with credentials already redacted.
+ */
+function describeTlsFailure(
+  error: unknown,
+  reason: string,
+  tlsRequired: boolean,
+  hasClientCertificate: boolean,
+): string | undefined {
+  const code = String((error as { code?: unknown }).code ?? '');
+  if (
+    /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/.test(code) ||
+    /certificate/i.test(reason)
+  ) {
+    return `the server's certificate was not accepted (${code || reason}); set the CA that issued it`;
+  }
+  // nats.js: the client asked for TLS and the server's INFO does not offer it.
+  if (code === 'SERVER_OPT_NA' && /tls/i.test(reason)) {
+    return 'the server does not offer TLS, which this client requires (a tls:// URL or a TLS CA or client certificate is configured)';
+  }
+  if (code === 'TIMEOUT' && tlsRequired && !hasClientCertificate) {
+    // A server that verifies clients drops a client without a certificate after the handshake,
+    // and nats.js only sees its retries time out.
+    return `no answer after the TLS handshake; if the server verifies client certificates, this client needs one`;
+  }
+  return undefined;
 }
 
 function credentialsOf(server: string): string[] {

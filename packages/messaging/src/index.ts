@@ -14,13 +14,28 @@ export {
   type SubjectParts,
 } from './subjects.js';
 export {
+  DEFAULT_RUN_ACK_WAIT_MS,
+  eventConsumerConfig,
+  eventStreamConfig,
+  EVENT_CONSUMER,
+  EVENT_STREAM,
   runAckWildcard,
   runConsumerConfig,
   runConsumerName,
   runPullSubject,
   runStreamConfig,
+  RUN_DUPLICATE_WINDOW_MS,
   RUN_STREAM,
+  type RunConsumerOptions,
+  type RunQueueAddress,
 } from './run-queue.js';
+export {
+  AGENT_SERVICE_QUEUE,
+  AGENT_SERVICE_ROOT,
+  AGENT_SERVICE_SUBJECTS,
+  type AgentIdentity,
+  type AgentServiceReply,
+} from './agent-service.js';
 export {
   createEnvelope,
   decodeEnvelope,

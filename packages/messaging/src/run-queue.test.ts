@@ -5,6 +5,7 @@ import {
   runPullSubject,
   runStreamConfig,
   RUN_STREAM,
+  type RunQueueAddress,
 } from './run-queue.js';
 
 const group = { orgId: 'org-1', environmentId: 'prod', agentGroupId: 'cloud-agents' };
@@ -19,19 +20,31 @@ describe('run queue names', () => {
 
   it('are stable for a group and distinct across groups that a plain join would confuse', () => {
     expect(runConsumerName({ ...group })).toBe(runConsumerName(group));
-    const left = { orgId: 'a_b', environmentId: 'c', agentGroupId: 'g' };
-    const right = { orgId: 'a', environmentId: 'b_c', agentGroupId: 'g' };
+    const left = { orgId: 'a_b', agentGroupId: 'c' };
+    const right = { orgId: 'a', agentGroupId: 'b_c' };
     expect(runConsumerName(left)).not.toBe(runConsumerName(right));
     expect(runConsumerName({ ...group, orgId: 'org-2' })).not.toBe(runConsumerName(group));
   });
 
   it('validate the ids first', () => {
-    expect(() => runConsumerName({ ...group, environmentId: 'prod.*' })).toThrow(
-      expect.objectContaining({ code: 'INVALID_SUBJECT_TOKEN', field: 'environmentId' }),
+    expect(() => runConsumerName({ ...group, agentGroupId: 'g.*' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_SUBJECT_TOKEN', field: 'agentGroupId' }),
+    );
+    expect(() => runConsumerName({ ...group, orgId: 'o >' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_SUBJECT_TOKEN', field: 'orgId' }),
     );
   });
 
+  it('do not depend on the environment: one consumer serves the group in every environment', () => {
+    const inTest: RunQueueAddress = { orgId: group.orgId, agentGroupId: group.agentGroupId };
+    expect(runConsumerName(inTest)).toBe(runConsumerName(group));
+  });
+
   it('configure one work queue over every run subject, and a consumer bound to the group', () => {
+    expect(runConsumerConfig(group, { ackWaitMs: 3000 })).toMatchObject({
+      ack_wait: 3_000_000_000,
+      max_deliver: -1,
+    });
     expect(runStreamConfig()).toMatchObject({
       name: 'WEFT_RUNS',
       subjects: ['weft.*.*.*.run'],
@@ -41,7 +54,7 @@ describe('run queue names', () => {
     expect(runConsumerConfig(group)).toMatchObject({
       durable_name: runConsumerName(group),
       ack_policy: 'explicit',
-      filter_subject: 'weft.org-1.prod.cloud-agents.run',
+      filter_subject: 'weft.org-1.*.cloud-agents.run',
     });
   });
 

@@ -51,4 +51,24 @@ describe('a group run queue on a real JetStream server', () => {
     const theirs = await js.consumers.get(RUN_STREAM, runConsumerConfig(other).durable_name);
     expect(await theirs.next({ expires: 1000 })).toBeNull();
   });
+
+  it('serves a group in each of its environments from its one consumer, and no other group', async () => {
+    const js = nc.jetstream();
+    const test = { ...group, environmentId: 'test' };
+    for (const address of [group, test]) {
+      const envelope = createEnvelope({ type: 'run.requested', ...address, payload: {} });
+      await js.publish(buildSubject({ ...address, kind: 'run' }), encodeEnvelope(envelope));
+    }
+    const mine = await js.consumers.get(RUN_STREAM, runConsumerConfig(group).durable_name);
+    const environments: string[] = [];
+    for (let i = 0; i < 2; i += 1) {
+      const message = await mine.next({ expires: 1000 });
+      expect(message).not.toBeNull();
+      environments.push(parseSubject(message!.subject).environmentId);
+      message!.ack();
+    }
+    expect(environments.sort()).toEqual(['prod', 'test']);
+    const theirs = await js.consumers.get(RUN_STREAM, runConsumerConfig(other).durable_name);
+    expect(await theirs.next({ expires: 1000 })).toBeNull();
+  });
 });

@@ -17,6 +17,8 @@ const EXPECTED_CATALOGUE: Record<string, string> = {
   'system.docs': 'public',
   'session.create': 'public',
   'account.register': 'public',
+  'agent.authenticate': 'public',
+  'agent.work': 'agent',
   'session.read': 'authenticated',
   'session.manage': 'authenticated',
   'two_factor.manage': 'authenticated',
@@ -52,6 +54,7 @@ function summary(requirement: ActionRequirement): string {
   switch (requirement.scope) {
     case 'public':
     case 'authenticated':
+    case 'agent':
       return requirement.scope;
     case 'organization':
       return requirement.admin ? 'organization admin' : 'organization member';

@@ -4,14 +4,17 @@ import type { AccessLevel } from './levels.js';
  * Who an action is open to:
  * - `public`: anyone, signed in or not;
  * - `authenticated`: any identity that is not anonymous, whatever its organization;
+ * - `agent`: an enrolled agent only (people and API keys never), acting for its own group — the
+ *   gateway derives organization, environments and group from the agent's identity;
  * - `organization`: the active organization only (members, or admins when `admin` is set);
  * - `environment`: one environment of the active organization, at `level` or above (admins always).
  */
-export type ActionScope = 'public' | 'authenticated' | 'organization' | 'environment';
+export type ActionScope = 'public' | 'authenticated' | 'agent' | 'organization' | 'environment';
 
 export type ActionRequirement =
   | { readonly scope: 'public'; readonly description: string }
   | { readonly scope: 'authenticated'; readonly description: string }
+  | { readonly scope: 'agent'; readonly description: string }
   | { readonly scope: 'organization'; readonly admin?: true; readonly description: string }
   | { readonly scope: 'environment'; readonly level: AccessLevel; readonly description: string };
 
@@ -36,6 +39,17 @@ const CATALOGUE = {
     scope: 'public',
     description:
       'Register an account, confirm its email address, or reset a forgotten password by email (throttled)',
+  },
+
+  'agent.authenticate': {
+    scope: 'public',
+    description:
+      'Enrol an agent with a one-time token, or prove an enrolled agent’s key (a signed challenge) for a short-lived access token',
+  },
+  'agent.work': {
+    scope: 'agent',
+    description:
+      'As an enrolled agent: take runs of its own group, report heartbeats, progress and outcomes',
   },
 
   'session.read': {
@@ -207,6 +221,8 @@ export function describeRequirement(requirement: ActionRequirement): string {
       return 'open to anyone';
     case 'authenticated':
       return 'any signed-in identity';
+    case 'agent':
+      return 'an enrolled agent';
     case 'organization':
       return requirement.admin
         ? 'admin permission in the organization'

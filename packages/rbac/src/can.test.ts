@@ -51,7 +51,9 @@ describe('can: every level × every action', () => {
     const expected =
       requirement.scope === 'environment'
         ? CARRIES[level].includes(requirement.level)
-        : requirement.scope !== 'organization' || !('admin' in requirement);
+        : requirement.scope === 'agent'
+          ? false
+          : requirement.scope !== 'organization' || !('admin' in requirement);
     expect(can(principal, action, resourceFor(action))).toBe(expected);
     // The grant is for ENV only: another environment of the same organization gets nothing.
     if (requirement.scope === 'environment')
@@ -90,7 +92,9 @@ describe('can: every level × every action', () => {
 describe('can: admin', () => {
   const admin = member([role({ admin: true })]);
 
-  it.each(ACTIONS)('an admin may %s anywhere in its own organization', (action) => {
+  const peopleActions = ACTIONS.filter((action) => ACTION_CATALOGUE[action].scope !== 'agent');
+
+  it.each(peopleActions)('an admin may %s anywhere in its own organization', (action) => {
     expect(can(admin, action, resourceFor(action))).toBe(true);
     expect(can(admin, action, resourceFor(action, ORG, OTHER_ENV))).toBe(true);
   });
@@ -223,6 +227,38 @@ describe('can: principal kinds', () => {
       expect(can(principal, 'project.deploy', { orgId: ORG, environmentId: ENV })).toBe(false);
     },
   );
+});
+
+describe('can: agent actions', () => {
+  const agentActions = ACTIONS.filter((action) => ACTION_CATALOGUE[action].scope === 'agent');
+
+  it('exist', () => expect(agentActions.length).toBeGreaterThan(0));
+
+  it.each(agentActions)(
+    '%s is open to an enrolled agent and to no person, however privileged',
+    (action) => {
+      expect(explain(member([], 'agent'), action)).toMatchObject({
+        allowed: true,
+        reason: 'agent_identity',
+      });
+      const everything = role({ admin: true, defaultEnvironmentLevels: [...ACCESS_LEVELS] });
+      for (const kind of ['user', 'api_key'] as const) {
+        expect(explain(member([everything], kind), action)).toMatchObject({
+          allowed: false,
+          reason: 'agent_required',
+        });
+      }
+      expect(explain(ANONYMOUS_PRINCIPAL, action)).toMatchObject({
+        allowed: false,
+        reason: 'anonymous',
+      });
+    },
+  );
+
+  it('an agent principal without an id is refused', () => {
+    const forged = { kind: 'agent', admin: false, environments: {} } as Principal;
+    expect(can(forged, 'agent.work')).toBe(false);
+  });
 });
 
 describe('explain', () => {

@@ -12,6 +12,7 @@ export type DecisionReason =
   // allowed
   | 'public_action'
   | 'authenticated'
+  | 'agent_identity'
   | 'organization_member'
   | 'organization_admin'
   | 'environment_level'
@@ -19,6 +20,7 @@ export type DecisionReason =
   | 'unknown_action'
   | 'invalid_principal'
   | 'anonymous'
+  | 'agent_required'
   | 'no_active_organization'
   | 'resource_required'
   | 'organization_mismatch'
@@ -70,6 +72,11 @@ export function explain(
     return deny('anonymous', `${action} needs a signed-in identity`);
   if (requirement.scope === 'authenticated')
     return allow('authenticated', `${action} is open to any signed-in identity`);
+  if (requirement.scope === 'agent') {
+    return principal.kind === 'agent' && nonEmpty(principal.id)
+      ? allow('agent_identity', `${action} is open to enrolled agents`)
+      : deny('agent_required', `${action} is open to enrolled agents only`);
+  }
 
   if (!nonEmpty(principal.orgId))
     return deny('no_active_organization', `${action} needs an active organization`);

@@ -10,6 +10,8 @@ import { HttpErrorFilter } from './errors.js';
 import { createValidationPipe } from './validation.js';
 import { NestJsonLogger } from './logger.js';
 import { OpenApiDocumentHolder } from './openapi.js';
+import type { TlsSettings } from './service-env.js';
+import { listenHttps, type HttpsListener } from './tls.js';
 
 /**
  * Loads, validates and compiles configuration at boot. On a bad setting it prints ONE line naming
@@ -131,11 +133,13 @@ function requestLogger(logger: Logger) {
 }
 
 /**
- * Listens, then on SIGTERM/SIGINT stops accepting requests, lets Nest close, releases the
- * service's connections, and exits 0. Requests in flight get `graceMs` (default 10 s) to
- * finish before their connections are cut, so a slow or hostile client cannot hold a
- * shutdown open; if releasing still hangs, the process exits 1 after another 10 s. A second
- * signal exits at once with status 1.
+ * Listens — over HTTPS with hardenedTlsOptions when `tls` is given, else plain HTTP — then on
+ * SIGTERM/SIGINT stops accepting requests, lets Nest close, releases the service's
+ * connections, and exits 0. Requests in flight get `graceMs` (default 10 s) to finish before
+ * their connections are cut, so a slow or hostile client cannot hold a shutdown open; if
+ * releasing still hangs, the process exits 1 after another 10 s. A second signal exits at once
+ * with status 1. With `tls`, SIGHUP reloads the certificate and key from their files (a bad
+ * file is logged and the old certificate kept).
  */
 export async function listenUntilSignal(
   app: INestApplication,
@@ -146,9 +150,11 @@ export async function listenUntilSignal(
     release: () => Promise<void>;
     name: string;
     graceMs?: number;
+    tls?: TlsSettings;
   },
 ): Promise<void> {
   const graceMs = options.graceMs ?? 10_000;
+  let https: HttpsListener | undefined;
   let closing = false;
   const shutdown = (signal: string): void => {
     if (closing) {
@@ -157,10 +163,14 @@ export async function listenUntilSignal(
     }
     closing = true;
     options.logger.info('shutting down', { signal });
-    const server = app.getHttpServer() as {
+    const server = (https?.server ?? app.getHttpServer()) as {
       closeIdleConnections?(): void;
       closeAllConnections?(): void;
     };
+    // Nest closes the server it listens on; an HTTPS server mounted beside it is closed here.
+    const httpsClosed = https
+      ? new Promise<void>((resolve) => https?.server.close(() => resolve()))
+      : Promise.resolve();
     server.closeIdleConnections?.();
     const cut = setTimeout(() => {
       options.logger.warn(
@@ -175,8 +185,7 @@ export async function listenUntilSignal(
     }, graceMs + 10_000);
     cut.unref();
     deadline.unref();
-    void app
-      .close()
+    void Promise.all([app.close(), httpsClosed])
       .then(() => {
         clearTimeout(cut);
         return options.release();
@@ -191,6 +200,21 @@ export async function listenUntilSignal(
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  if (options.tls) {
+    https = await listenHttps(app, { port: options.port, host: options.host, tls: options.tls });
+    const listener = https;
+    process.on('SIGHUP', () => {
+      listener.reload().then(
+        () => options.logger.info('TLS certificate reloaded'),
+        (error: unknown) =>
+          options.logger.error('TLS certificate not reloaded; keeping the current one', {
+            error: error instanceof Error ? error.message : String(error),
+          }),
+      );
+    });
+    options.logger.info(`${options.name} listening`, { url: listener.url });
+    return;
+  }
   await app.listen(options.port, options.host);
   options.logger.info(`${options.name} listening`, {
     url: `http://${options.host}:${options.port}`,

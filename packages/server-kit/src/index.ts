@@ -38,7 +38,23 @@ export {
   type ReadinessReport,
 } from './readiness.js';
 export { IsListenAddress, IsUrlWithProtocol, ToBool, ToInt, describeUrl } from './validators.js';
-export { ServiceEnv, compileNatsSettings, type NatsSettings } from './service-env.js';
+export {
+  ServiceEnv,
+  compileNatsSettings,
+  compileTlsSettings,
+  type NatsSettings,
+  type NatsTlsFiles,
+  type TlsSettings,
+} from './service-env.js';
+export {
+  TLS_CIPHERS,
+  TLS_ECDH_CURVES,
+  hardenedTlsOptions,
+  listenHttps,
+  loadTlsCredentials,
+  type HttpsListener,
+  type TlsCredentials,
+} from './tls.js';
 export {
   DEPENDENCY_CHECKS,
   HealthController,

@@ -1,8 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import type { NatsConnection } from 'nats';
-import { connectNats, natsHealth } from '@weft/messaging';
+import { connectNats, natsHealth, type ConnectNatsOptions } from '@weft/messaging';
 import type { Logger } from '@weft/log-schema';
 import type { DependencyCheck } from './readiness.js';
-import type { NatsSettings } from './service-env.js';
+import type { NatsSettings, NatsTlsFiles } from './service-env.js';
 
 const STARTUP_ERROR = Symbol.for('weft.server-kit.startup-error');
 
@@ -18,16 +19,21 @@ export class StartupError extends Error {
   }
 }
 
-/** Connects to NATS with a bounded first attempt; a failure names NATS_URL (credentials stripped). */
+/**
+ * Connects to NATS with a bounded first attempt; a failure names NATS_URL (credentials
+ * stripped), or the NATS_TLS_* setting whose file cannot be read.
+ */
 export async function connectNatsAtBoot(
   settings: NatsSettings,
   options: { timeoutMs: number; logger: Logger; name: string },
 ): Promise<NatsConnection> {
+  const tls = settings.tls !== undefined ? await readNatsTlsFiles(settings.tls) : undefined;
   try {
     return await connectNats({
       url: settings.servers.join(','),
       name: options.name,
       ...(settings.user !== undefined ? { user: settings.user, pass: settings.password } : {}),
+      ...(tls !== undefined ? { tls } : {}),
       timeoutMs: options.timeoutMs,
       logger: options.logger,
     });
@@ -35,6 +41,28 @@ export async function connectNatsAtBoot(
     const reason = error instanceof Error ? error.message : String(error);
     throw new StartupError(`cannot connect to NATS at NATS_URL: ${reason}`);
   }
+}
+
+async function readNatsTlsFiles(
+  files: NatsTlsFiles,
+): Promise<NonNullable<ConnectNatsOptions['tls']>> {
+  const read = async (setting: string, path: string): Promise<string> => {
+    try {
+      return await readFile(path, 'utf8');
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      throw new StartupError(
+        `${setting} (${path}) cannot be read: ${typeof code === 'string' ? code : 'read failed'}`,
+      );
+    }
+  };
+  return {
+    ...(files.caFile !== undefined ? { ca: await read('NATS_TLS_CA_FILE', files.caFile) } : {}),
+    ...(files.certFile !== undefined
+      ? { cert: await read('NATS_TLS_CERT_FILE', files.certFile) }
+      : {}),
+    ...(files.keyFile !== undefined ? { key: await read('NATS_TLS_KEY_FILE', files.keyFile) } : {}),
+  };
 }
 
 export function natsDependencyCheck(nats: NatsConnection): DependencyCheck {

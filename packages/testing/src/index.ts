@@ -1,6 +1,21 @@
 export { HarnessError, HARNESS_ERROR_CODES, type HarnessErrorCode } from './errors.js';
 export { startPostgres, type PostgresOptions, type RunningPostgres } from './postgres.js';
-export { findNatsServer, startNats, type NatsServerOptions, type RunningNats } from './nats.js';
+export {
+  findNatsServer,
+  startNats,
+  type NatsServerOptions,
+  type NatsTlsOptions,
+  type RunningNats,
+} from './nats.js';
+export {
+  MAX_LEAF_VALIDITY_DAYS,
+  createCertificateAuthority,
+  openCertificateAuthority,
+  type CertificateAuthority,
+  type CertificateOptions,
+  type PemCertificate,
+} from './tls.js';
+export { ensureDevTls, type DevTlsFiles, type DevTlsOptions } from './dev-tls.js';
 export { startS3, type RunningS3, type S3Connection, type S3ServerOptions } from './s3.js';
 export {
   createGlobalSetup,

@@ -19,10 +19,24 @@ export interface NatsServerOptions {
   log?: LogSink;
   /** How long to wait for the server to accept connections. Default 10 s. */
   startTimeoutMs?: number;
+  /**
+   * Serve clients over TLS with this certificate (it must cover 127.0.0.1). With
+   * `verifyClients`, a client must present a certificate issued by `caFile`. The server still
+   * sends INFO in clear first and the client upgrades (not `tls_first`).
+   */
+  tls?: NatsTlsOptions;
+}
+
+export interface NatsTlsOptions {
+  certFile: string;
+  keyFile: string;
+  /** The CA client certificates must chain to; needed by `verifyClients`. */
+  caFile?: string;
+  verifyClients?: boolean;
 }
 
 export interface RunningNats {
-  /** `nats://127.0.0.1:<port>` */
+  /** `nats://127.0.0.1:<port>`, or `tls://127.0.0.1:<port>` when started with `tls`. */
   readonly url: string;
   readonly port: number;
   readonly storeDir: string;
@@ -78,6 +92,7 @@ export async function startNats(options: NatsServerOptions = {}): Promise<Runnin
       port,
       storeDir,
       configFile: options.configFile,
+      tls: options.tls,
       log: options.log,
       startTimeoutMs: options.startTimeoutMs ?? 10_000,
     });
@@ -100,7 +115,7 @@ export async function startNats(options: NatsServerOptions = {}): Promise<Runnin
   };
 
   return {
-    url: `nats://${LOOPBACK}:${port}`,
+    url: `${options.tls ? 'tls' : 'nats'}://${LOOPBACK}:${port}`,
     port,
     storeDir,
     get pid() {
@@ -137,6 +152,7 @@ interface LaunchOptions {
   port: number;
   storeDir: string;
   configFile: string | undefined;
+  tls: NatsTlsOptions | undefined;
   log: LogSink | undefined;
   startTimeoutMs: number;
 }
@@ -161,6 +177,7 @@ async function launchNats(binary: string, options: LaunchOptions): Promise<NatsP
   const { port, storeDir } = options;
   const args = ['-js', '-a', LOOPBACK, '-p', String(port), '-sd', storeDir];
   if (options.configFile) args.push('-c', resolve(options.configFile));
+  if (options.tls) args.push(...tlsArgs(options.tls));
   const tail = new OutputTail(options.log);
   // Its own process group: a terminal's Ctrl-C reaches the owner, which stops its apps before
   // their NATS goes away (supervise() still stops it when the owner exits or dies).
@@ -219,6 +236,20 @@ async function launchNats(binary: string, options: LaunchOptions): Promise<NatsP
       await waitForPortFree(port, 5000, 'nats-server');
     },
   };
+}
+
+function tlsArgs(tls: NatsTlsOptions): string[] {
+  if (tls.verifyClients && tls.caFile === undefined) {
+    throw new HarnessError('INVALID_OPTIONS', 'nats-server tls.verifyClients needs tls.caFile');
+  }
+  return [
+    tls.verifyClients ? '--tlsverify' : '--tls',
+    '--tlscert',
+    resolve(tls.certFile),
+    '--tlskey',
+    resolve(tls.keyFile),
+    ...(tls.caFile !== undefined ? ['--tlscacert', resolve(tls.caFile)] : []),
+  ];
 }
 
 function exitOf(child: ChildProcess): Promise<string> {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { get as httpsGet } from 'node:https';
 import { findFreePort } from './internal/ports.js';
 
 /**
@@ -98,18 +99,23 @@ export function closedPort(): Promise<number> {
 
 /**
  * Polls `url` until it answers `status`; returns how long that took. Throws after
- * `timeoutMs` (default 15 s), so a test of a state change is bounded.
+ * `timeoutMs` (default 15 s), so a test of a state change is bounded. For an `https` URL
+ * served with a private CA's certificate, pass that CA (PEM) as `ca`.
  */
 export async function waitForHttpStatus(
   url: string,
   status: number,
   timeoutMs = 15_000,
+  options: { ca?: string } = {},
 ): Promise<number> {
   const started = Date.now();
   let last: number | string = 'no answer';
   while (Date.now() - started < timeoutMs) {
     try {
-      last = (await fetch(url, { signal: AbortSignal.timeout(5000) })).status;
+      last =
+        options.ca !== undefined && url.startsWith('https:')
+          ? await statusOf(url, options.ca)
+          : (await fetch(url, { signal: AbortSignal.timeout(5000) })).status;
       if (last === status) return Date.now() - started;
     } catch (error) {
       last = (error as Error).message;
@@ -117,4 +123,16 @@ export async function waitForHttpStatus(
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms (last: ${last})`);
+}
+
+/** One GET through node:https, trusting `ca` (fetch cannot be given a CA without undici's own API). */
+function statusOf(url: string, ca: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = httpsGet(url, { ca, timeout: 5000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on('timeout', () => request.destroy(new Error('no answer within 5000 ms')));
+    request.on('error', reject);
+  });
 }

@@ -1,4 +1,5 @@
 import { TransformError } from './errors.js';
+import { quotedName } from './internal/short-name.js';
 
 function notSerializable(
   record: number,
@@ -7,11 +8,7 @@ function notSerializable(
   holder: unknown,
 ): TransformError {
   const where =
-    key === ''
-      ? ''
-      : Array.isArray(holder)
-        ? ` (at index ${key})`
-        : ` (at key ${JSON.stringify(key)})`;
+    key === '' ? '' : Array.isArray(holder) ? ` (at index ${key})` : ` (at key ${quotedName(key)})`;
   return new TransformError(
     'not_json_serializable',
     `record ${record}: ${what} is not JSON-representable${where}`,
@@ -61,6 +58,11 @@ function serializeRecord(value: unknown, record: number): string {
         `record ${record}: contains a circular reference`,
       );
     }
+    if (error instanceof RangeError)
+      throw new TransformError(
+        'not_json_serializable',
+        `record ${record}: nested deeper than JSON.stringify can go`,
+      );
     // A throwing toJSON() or getter: keep the original as the cause, out of the message.
     throw new TransformError('not_json_serializable', `record ${record}: could not be serialized`, {
       cause: error,

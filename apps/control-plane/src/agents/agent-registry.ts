@@ -109,6 +109,9 @@ const uuidOr = (id: string) => (isUuid(id) ? id : '00000000-0000-0000-0000-00000
  * Disabled agents are refused until enabled; revoked ones for good.
  */
 export class AgentRegistry {
+  /** Called after a change of an agent's standing committed (gateways drop what they cached). */
+  onAgentChanged: (agentId: string) => void = () => {};
+
   constructor(private readonly db: DataSource) {}
 
   listGroups(orgId: OrgId, environmentId: string): Promise<AgentGroupView[]> {
@@ -291,7 +294,7 @@ export class AgentRegistry {
   }
 
   /** disable (until enabled), enable, or revoke (for good). */
-  setState(
+  async setState(
     orgId: OrgId,
     environmentId: string,
     groupId: string,
@@ -299,7 +302,7 @@ export class AgentRegistry {
     change: 'disable' | 'enable' | 'revoke',
     actor: AuditActor,
   ): Promise<void> {
-    return inTenant(this.db, orgId, async (tx) => {
+    await inTenant(this.db, orgId, async (tx) => {
       await this.#groupInEnvironment(tx, groupId, environmentId);
       const state = { disable: 'disabled', enable: 'active', revoke: 'revoked' }[change];
       const { count } = await changeRows(
@@ -311,6 +314,7 @@ export class AgentRegistry {
       if (count === 0) throw new AgentError('NOT_FOUND', 'no such agent (or it is revoked)');
       await this.#audit(tx, actor, 'agent.enrol', 'agent', agentId, environmentId, { change });
     });
+    this.onAgentChanged(agentId);
   }
 
   async #identity(tx: TenantTransaction, agentId: string): Promise<AgentIdentity> {

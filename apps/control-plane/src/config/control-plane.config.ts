@@ -142,6 +142,16 @@ export class ControlPlaneEnv extends WithBackupSettings(
   @Min(1)
   @Max(10_000)
   WEFT_LOGIN_RATE_PER_MINUTE: number = 30;
+
+  /**
+   * How long a run handed to an agent may go without word from it (progress, completion) before
+   * another agent of the group gets it. Agents report at least every third of this.
+   */
+  @ToInt()
+  @IsInt()
+  @Min(2)
+  @Max(3600)
+  WEFT_RUN_ACK_WAIT_SECONDS: number = 30;
 }
 
 /** Compiled settings: validated, cross-checked and grouped, passed inward. */
@@ -171,6 +181,7 @@ export interface ControlPlaneConfig {
     directory?: string;
     from: string;
   };
+  runs: { ackWaitMs: number };
   startupTimeoutMs: number;
   shutdownGraceMs: number;
 }
@@ -186,6 +197,7 @@ export function compileControlPlaneConfig(env: ControlPlaneEnv): ControlPlaneCon
     keys: compileKeySettings(env),
     backups: compileBackupSettings(env),
     reencryptBatchSize: env.WEFT_REENCRYPT_BATCH_SIZE,
+    runs: { ackWaitMs: env.WEFT_RUN_ACK_WAIT_SECONDS * 1000 },
     keyHousekeepingMs: env.WEFT_KEY_HOUSEKEEPING_SECONDS * 1000,
     sessions: {
       idleTimeoutMs: env.WEFT_SESSION_IDLE_MINUTES * 60_000,

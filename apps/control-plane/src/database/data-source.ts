@@ -14,6 +14,7 @@ import { TwoFactorAndSso1764600000000 } from './migrations/1764600000000-two-fac
 import { AccountsAndMail1764700000000 } from './migrations/1764700000000-accounts-and-mail.js';
 import { OrganizationPolicies1764800000000 } from './migrations/1764800000000-organization-policies.js';
 import { Agents1764900000000 } from './migrations/1764900000000-agents.js';
+import { Runs1765000000000 } from './migrations/1765000000000-runs.js';
 
 export const ENTITIES = [Organization, Environment, User, RoleRecord, Membership];
 /** Every migration, in order. Schema changes only ever happen through these. */
@@ -28,6 +29,7 @@ export const MIGRATIONS = [
   AccountsAndMail1764700000000,
   OrganizationPolicies1764800000000,
   Agents1764900000000,
+  Runs1765000000000,
 ];
 
 export interface DatabaseSettings {

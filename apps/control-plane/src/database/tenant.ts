@@ -3,6 +3,7 @@ import type { Queryable } from './sql.js';
 import { TENANT_ROLE, TENANT_TABLES } from './migrations/1764200000000-tenant-isolation.js';
 import { isUuid } from './ids.js';
 import { AGENT_TABLES } from './migrations/1764900000000-agents.js';
+import { RUN_TABLES } from './migrations/1765000000000-runs.js';
 
 /**
  * Every table whose rows belong to one organization (each has row-level security for
@@ -14,6 +15,7 @@ export const ALL_TENANT_TABLES: ReadonlyArray<{ table: string; orgColumn: string
   { table: 'org_identity_providers', orgColumn: 'org_id' },
   { table: 'invitations', orgColumn: 'org_id' },
   ...AGENT_TABLES.map((table) => ({ table, orgColumn: 'org_id' })),
+  ...RUN_TABLES.map((table) => ({ table, orgColumn: 'org_id' })),
 ];
 
 declare const ORG_ID: unique symbol;

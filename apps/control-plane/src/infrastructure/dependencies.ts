@@ -29,6 +29,11 @@ import { RequestPolicies } from '../identity/request-policies.js';
 import { openKeyEncryptionKeys } from '../keys/key-providers.js';
 import { OrgKeys } from '../keys/org-keys.js';
 import { ReencryptionJobs } from '../keys/reencryption.js';
+import { AgentRegistry } from '../agents/agent-registry.js';
+import { AgentService } from '../agents/agent-service.js';
+import { RunEvents } from '../runs/run-events.js';
+import { RunOutbox, RunQueues } from '../runs/run-outbox.js';
+import { Runs } from '../runs/runs.js';
 
 /** The control plane's live connections, opened once at boot and closed at shutdown. */
 export interface ControlPlaneDependencies {
@@ -49,6 +54,9 @@ export interface ControlPlaneDependencies {
   accounts: Accounts;
   invitations: Invitations;
   requestPolicies: RequestPolicies;
+  agents: AgentRegistry;
+  runs: Runs;
+  runOutbox: RunOutbox;
   close(): Promise<void>;
 }
 
@@ -175,6 +183,35 @@ export async function openDependencies(
     logger.child({ component: 'mail' }),
   );
   mail.start();
+  // Runs: the streams exist before anything is published or read; then the agent service
+  // answers gateways, the relay publishes committed runs and agents' events are applied.
+  const queues = new RunQueues(nats, { ackWaitMs: config.runs.ackWaitMs });
+  try {
+    await queues.ensureStreams();
+  } catch (error) {
+    throw new StartupError(
+      `cannot set up the JetStream streams on NATS_URL: ${error instanceof Error ? error.message : String(error)} (is JetStream enabled, and may the control-plane user manage WEFT_RUNS and WEFT_EVENTS?)`,
+    );
+  }
+  const agents = new AgentRegistry(dataSource);
+  const agentService = new AgentService(
+    dataSource,
+    nats,
+    agents,
+    logger.child({ component: 'agents' }),
+  );
+  agents.onAgentChanged = (agentId) => agentService.agentChanged(agentId);
+  agentService.start();
+  const runOutbox = new RunOutbox(
+    dataSource,
+    nats,
+    queues,
+    { pollMs: 1000 },
+    logger.child({ component: 'run-outbox' }),
+  );
+  runOutbox.start();
+  const runEvents = new RunEvents(dataSource, nats, logger.child({ component: 'run-events' }));
+  runEvents.start();
   return {
     dataSource,
     nats,
@@ -195,8 +232,14 @@ export async function openDependencies(
     accounts: new Accounts(dataSource, mail, sessions),
     invitations: new Invitations(dataSource, mail),
     requestPolicies: new RequestPolicies(dataSource, logger.child({ component: 'audit' })),
+    agents,
+    runs: new Runs(dataSource, () => runOutbox.wake()),
+    runOutbox,
     async close() {
       clearInterval(flushTimer);
+      await agentService.stop();
+      await runOutbox.stop();
+      await runEvents.stop();
       await mail.stop();
       await backups?.stop();
       await passwordLogin.settled();

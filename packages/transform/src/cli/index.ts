@@ -1,1 +1,7 @@
-export { runCli, MAX_LOOKUP_ROWS, MAX_MAPPING_BYTES, type CliIo } from './main.js';
+export {
+  runCli,
+  MAX_LOOKUP_BYTES,
+  MAX_LOOKUP_ROWS,
+  MAX_MAPPING_BYTES,
+  type CliIo,
+} from './main.js';

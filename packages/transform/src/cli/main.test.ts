@@ -1,5 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  linkSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -166,6 +176,80 @@ describe('weft-transform (in process)', () => {
     const missingDir = io();
     expect(await runCli([...argv, '--out', 'nowhere/out.ndjson'], missingDir.io)).toBe(2);
     expect(missingDir.stderr.join('')).toMatch(/^weft-transform: cannot open .*nowhere.*ENOENT/);
+  });
+
+  it('never overwrites an input: real path and (dev, ino) of --out and --failed are checked', async () => {
+    const input = '{"id":1,"status":"new","u":"kg","qty":2}\n';
+    writeFileSync(join(dir, 'in.ndjson'), input);
+    writeFileSync(join(dir, 'csv.json'), '{}');
+    symlinkSync(join(dir, 'in.ndjson'), join(dir, 'alias.ndjson'));
+    linkSync(join(dir, 'map.yaml'), join(dir, 'hard.ndjson'));
+    symlinkSync(join(dir, 'units.ndjson'), join(dir, 'units-alias.ndjson'));
+    const base = ['--in', 'in.ndjson', '--mapping', 'map.yaml', '--lookup', 'units=units.ndjson'];
+    const cases: Array<[string[], string]> = [
+      [['--out', 'alias.ndjson'], '--out is the same file as --in; refusing to overwrite it'],
+      [['--out', 'hard.ndjson'], '--out is the same file as --mapping; refusing to overwrite it'],
+      [
+        ['--out', 'o.ndjson', '--failed', 'units-alias.ndjson'],
+        '--failed is the same file as --lookup units; refusing to overwrite it',
+      ],
+      [
+        ['--out', 'o.ndjson', '--failed', `${dir}/./o.ndjson`],
+        '--failed and --out are the same file',
+      ],
+      [
+        ['--out', 'o.ndjson', '--in-options', 'csv.json', '--failed', 'csv.json'],
+        '--failed is the same file as --in-options; refusing to overwrite it',
+      ],
+      [['--out', '/dev/null', '--out-format', 'ndjson'], '--out: /dev/null is not a regular file'],
+    ];
+    for (const [extra, expected] of cases) {
+      const run = io();
+      const code = await runCli([...base, ...extra], run.io);
+      expect([code, run.stderr.join('')]).toEqual([2, `weft-transform: ${expected}\n`]);
+    }
+    expect(readFileSync(join(dir, 'in.ndjson'), 'utf8')).toBe(input);
+    expect(readFileSync(join(dir, 'map.yaml'), 'utf8')).toBe(MAPPING);
+    expect(existsSync(join(dir, 'o.ndjson'))).toBe(false);
+  });
+
+  it('caps the mapping, options and lookup files it reads: /dev/zero fails at once', async () => {
+    writeFileSync(join(dir, 'in.ndjson'), '{}\n');
+    const base = ['--in', 'in.ndjson', '--out', 'o.ndjson'];
+    const cases: Array<[string[], string]> = [
+      [['--mapping', '/dev/zero'], 'mapping file is over 1048576 bytes'],
+      [
+        ['--mapping', 'map.yaml', '--lookup', 'units=units.ndjson', '--in-options', '/dev/zero'],
+        '--in-options: file is over 1048576 bytes',
+      ],
+    ];
+    const started = Date.now();
+    for (const [extra, expected] of cases) {
+      const run = io();
+      const code = await runCli([...base, ...extra], run.io);
+      expect([code, run.stderr.join('')]).toEqual([2, `weft-transform: ${expected}\n`]);
+    }
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('writes outputs with mode 0600 through a temp file: a failed run leaves no file behind', async () => {
+    writeFileSync(join(dir, 'in.csv'), 'id,status,u,qty\n1,new,kg,2\n2,new,kg,0.5\n');
+    writeFileSync(join(dir, 'csv.json'), JSON.stringify({ columns: ['id', 'status', 'u', 'qty'] }));
+    const argv = ['--in', 'in.csv', '--mapping', 'map.yaml', '--lookup', 'units=units.ndjson'];
+    const outputs = ['--out', 'out.ndjson', '--failed', 'failed.ndjson'];
+    const before = readdirSync(dir).sort();
+    expect(await runCli([...argv, ...outputs], io().io)).toBe(1); // one record failed
+    expect(readdirSync(dir).sort()).toEqual([...before, 'failed.ndjson', 'out.ndjson'].sort());
+    expect(statSync(join(dir, 'out.ndjson')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'failed.ndjson')).mode & 0o777).toBe(0o600);
+    rmSync(join(dir, 'out.ndjson'));
+    rmSync(join(dir, 'failed.ndjson'));
+    // a record fails first, then the input breaks: the whole run fails and nothing is left
+    writeFileSync(join(dir, 'in.csv'), 'id,status,u,qty\n1,new,kg,2\n2,new,kg,0.5\n"3,new');
+    const broken = io();
+    expect(await runCli([...argv, ...outputs], broken.io)).toBe(1);
+    expect(broken.stderr.join('')).toMatch(/^weft-transform: run failed: .*line 4/);
+    expect(readdirSync(dir).sort()).toEqual(before);
   });
 
   it('stops with exit code 130 when its signal aborts', async () => {

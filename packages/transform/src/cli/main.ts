@@ -1,7 +1,7 @@
 // weft-transform: runs a mapping over files. Exit codes: 0 all records written, 1 some records
 // failed or the run failed, 2 bad usage (one error line, or the mapping's problems).
-import { createReadStream, createWriteStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { TransformError } from '../errors.js';
@@ -16,6 +16,7 @@ import { writeNdjson } from '../ndjson-writer.js';
 import { getFormat, type FormatName, type FormatOptions } from '../pipeline/formats.js';
 import { runTransform, type FailedRecord, type TransformCounts } from '../pipeline/run.js';
 import { parseCliArgs, UsageError, USAGE, type CliPlan } from './args.js';
+import { capped, checkOutputs, pendingFile, readCapped, type PendingFile } from './files.js';
 import { countBytes, ProgressBar, type ProgressOutput } from './progress.js';
 
 export interface CliIo {
@@ -29,11 +30,14 @@ export interface CliIo {
 
 export const MAX_MAPPING_BYTES = 1_048_576;
 export const MAX_LOOKUP_ROWS = 1_000_000;
+/** Largest lookup file read, in bytes (256 MiB). */
+export const MAX_LOOKUP_BYTES = 268_435_456;
 const SHOWN_FAILURES = 10;
 
 async function loadLookup(name: string, file: string, format: FormatName): Promise<LookupTable> {
   const table = new Map<string, unknown>();
-  for await (const result of getFormat(format).read(fileChunks(file))) {
+  const chunks = capped(fileChunks(file), MAX_LOOKUP_BYTES, `--lookup ${name}: file`);
+  for await (const result of getFormat(format).read(chunks)) {
     if (!result.ok) throw new UsageError(`--lookup ${name}: ${result.reason}`);
     const row = result.record;
     const key = typeof row === 'object' && row !== null ? Object.values(row)[0] : undefined;
@@ -63,11 +67,10 @@ function summary(counts: TransformCounts, bytes: number, seconds: number): strin
 }
 
 /** A failed-records file fed one entry at a time, honouring the file's backpressure. */
-function failedFile(path: string): {
+function failedFile(stream: Writable): {
   push(record: FailedRecord): Promise<void>;
   close(): Promise<void>;
 } {
-  const stream: Writable = createWriteStream(path);
   // an error is kept and raised by the next push or by close, never left unhandled
   let failure: unknown;
   stream.on('error', (error) => (failure ??= error));
@@ -104,9 +107,7 @@ async function optionsFile(
   option: string,
 ): Promise<FormatOptions | undefined> {
   if (path === undefined) return undefined;
-  const text = await readFile(path, 'utf8');
-  if (text.length > MAX_MAPPING_BYTES)
-    throw new UsageError(`${option}: file is over ${MAX_MAPPING_BYTES} bytes`);
+  const text = await readCapped(path, MAX_MAPPING_BYTES, `${option}: file`);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -124,9 +125,24 @@ async function* fileChunks(path: string): AsyncGenerator<Uint8Array> {
 }
 
 async function transform(plan: CliPlan, io: CliIo): Promise<number> {
-  const mappingText = await readFile(plan.mapping, 'utf8');
-  if (Buffer.byteLength(mappingText) > MAX_MAPPING_BYTES)
-    throw new UsageError(`mapping file is over ${MAX_MAPPING_BYTES} bytes`);
+  await checkOutputs(
+    [
+      { option: '--out', path: plan.output },
+      ...(plan.failed === undefined ? [] : [{ option: '--failed', path: plan.failed }]),
+    ],
+    [
+      { option: '--in', path: plan.input },
+      { option: '--mapping', path: plan.mapping },
+      ...plan.lookups.map((lookup) => ({ option: `--lookup ${lookup.name}`, path: lookup.file })),
+      ...(plan.inputOptionsFile === undefined
+        ? []
+        : [{ option: '--in-options', path: plan.inputOptionsFile }]),
+      ...(plan.outputOptionsFile === undefined
+        ? []
+        : [{ option: '--out-options', path: plan.outputOptionsFile }]),
+    ],
+  );
+  const mappingText = await readCapped(plan.mapping, MAX_MAPPING_BYTES, 'mapping file');
   const lookups: Record<string, LookupTable> = {};
   for (const lookup of plan.lookups)
     lookups[lookup.name] = await loadLookup(lookup.name, lookup.file, lookup.format);
@@ -168,9 +184,13 @@ async function transformWith(
     : undefined;
   let bytes = 0;
   const started = now();
-  const failedOut = plan.failed ? failedFile(plan.failed) : undefined;
+  // Outputs go to temp files beside their paths, renamed there only when the run succeeds.
+  const failedPending = plan.failed ? await pendingFile(plan.failed) : undefined;
+  const failedOut = failedPending && failedFile(failedPending.stream);
+  let outPending: PendingFile | undefined;
   const shown: string[] = [];
   let counts: TransformCounts;
+  let succeeded = false;
   try {
     counts = await runTransform({
       reader: reader.read(
@@ -183,19 +203,28 @@ async function transformWith(
       mapping,
       run: mapping.createRunContext({ lookups }),
       signal: io.signal,
+      maxRecordDepth: writer.maxRecordDepth,
       writer: async (records) => {
         // the writer checks its options before the output file is created
         const text = writer.write(records, writeOptions);
-        await pipeline(Readable.from(text), createWriteStream(plan.output));
+        outPending = await pendingFile(plan.output);
+        await pipeline(Readable.from(text), outPending.stream);
       },
       failedWriter: async (failed) => {
         if (shown.length < SHOWN_FAILURES) shown.push(failureLine(failed));
         await failedOut?.push(failed);
       },
     });
+    await failedOut?.close();
+    await failedPending?.commit();
+    await outPending?.commit();
+    succeeded = true;
   } finally {
     bar?.clear();
-    await failedOut?.close();
+    if (!succeeded) {
+      await failedPending?.discard();
+      await outPending?.discard();
+    }
   }
   for (const line of shown) io.stderr.write(`${line}\n`);
   if (counts.failed > shown.length)

@@ -124,6 +124,23 @@ describe('jsonSchemaInterface', () => {
     expect(error.message).toContain('not local');
   });
 
+  it('refuses a $ref with a bad % escape as invalid_option naming the ref, cut to 80 characters', () => {
+    const bad = thrown(() =>
+      jsonSchemaInterface({ type: 'object', properties: { a: { $ref: '#/$defs/%E0%A4%A' } } }),
+    );
+    expect([bad.code, bad.message]).toEqual([
+      'invalid_option',
+      'JSON Schema at /properties/a: $ref "#/$defs/%E0%A4%A" is not a valid URI fragment (bad % escape)',
+    ]);
+    const long = `#/$defs/${'x'.repeat(100)}%`;
+    const cut = thrown(() =>
+      jsonSchemaInterface({ type: 'object', properties: { a: { $ref: long } } }),
+    );
+    expect(cut.message).toBe(
+      `JSON Schema at /properties/a: $ref ${JSON.stringify(`${long.slice(0, 80)}…`)} is not a valid URI fragment (bad % escape)`,
+    );
+  });
+
   it('bounds depth and size', () => {
     let deep: Record<string, unknown> = { type: 'string' };
     for (let i = 0; i < 200; i++) deep = { type: 'object', properties: { x: deep } };

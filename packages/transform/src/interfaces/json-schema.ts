@@ -2,6 +2,7 @@
 // Schemas are designer-authored but may be large or hostile: every walk is bounded in depth and
 // in nodes, and a $ref is followed only inside the same document — nothing is ever fetched.
 import { TransformError } from '../errors.js';
+import { quotedName } from '../internal/short-name.js';
 import type { FieldConstraints, FieldType, InterfaceField, RecordInterface } from './model.js';
 
 export interface JsonSchemaOptions {
@@ -77,7 +78,7 @@ export function jsonSchemaInterface(schema: unknown, options?: JsonSchemaOptions
 
 function resolveRef(ref: unknown, path: string, walk: Walk): Schema {
   if (typeof ref !== 'string') throw invalid(path, '$ref must be a string');
-  const shown = JSON.stringify(ref.slice(0, 80));
+  const shown = quotedName(ref);
   if (!ref.startsWith('#')) {
     throw new TransformError(
       'unsupported_input',
@@ -86,7 +87,14 @@ function resolveRef(ref: unknown, path: string, walk: Walk): Schema {
   }
   let target: unknown = walk.root;
   for (const raw of ref.slice(1).split('/').slice(1)) {
-    const token = decodeURIComponent(raw).replaceAll('~1', '/').replaceAll('~0', '~');
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(raw);
+    } catch {
+      // a stray % (URIError): name the ref, never let the bare error escape
+      throw invalid(path, `$ref ${shown} is not a valid URI fragment (bad % escape)`);
+    }
+    const token = decoded.replaceAll('~1', '/').replaceAll('~0', '~');
     target = isSchema(target) && Object.hasOwn(target, token) ? target[token] : undefined;
   }
   if (!isSchema(target)) throw invalid(path, `$ref ${shown} does not point to a schema`);

@@ -161,6 +161,26 @@ describe('compileMapping errors', () => {
     expect(error.message.split('\n')[0]).toBe(`mapping has ${error.problems.length} problems:`);
   });
 
+  it('lists fields nested deeper than 32 levels as one problem at its path, without overflowing', () => {
+    const nest = (levels: number): Record<string, unknown> => {
+      let fields: Record<string, unknown> = { leaf: '1' };
+      for (let i = 1; i < levels; i++) fields = { n: { fields } };
+      return { version: 1, records: [{ fields }] };
+    };
+    expect(() => compileMapping(nest(32))).not.toThrow();
+    const error = compileError(nest(33));
+    expect(error.problems).toEqual([
+      {
+        path: `records[0].fields${'.n.fields'.repeat(32)}`,
+        message: 'mapping_too_deep: fields nest deeper than 32 levels',
+      },
+    ]);
+    // far deeper than the stack allows: still one problem, not a RangeError
+    expect(compileError(nest(100_000)).problems).toEqual([
+      expect.objectContaining({ message: 'mapping_too_deep: fields nest deeper than 32 levels' }),
+    ]);
+  });
+
   it('checks plain source paths and their types against a closed source interface', () => {
     const error = compileError(
       {

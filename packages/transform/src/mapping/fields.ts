@@ -89,13 +89,25 @@ export function loopScope(source: unknown, scope: Scope): Level {
   return levelOf(resolvePath(from, ref.steps), from);
 }
 
+/** Deepest nesting of `fields` in a mapping document (the record's own fields are level 1). */
+export const MAX_FIELD_DEPTH = 32;
+
 export function compileFields(
   nodes: unknown,
   path: string,
   scope: Scope,
   target: { fields: readonly InterfaceField[] | undefined; closed: boolean },
   tools: PlanTools,
+  depth = 1,
 ): FieldPlan[] {
+  // Compiling recurses per level; a document nested thousands deep would overflow the stack.
+  if (depth > MAX_FIELD_DEPTH) {
+    tools.problems.push({
+      path,
+      message: `mapping_too_deep: fields nest deeper than ${MAX_FIELD_DEPTH} levels`,
+    });
+    return [];
+  }
   if (!isObject(nodes)) {
     tools.problems.push({ path, message: 'must be an object of target fields' });
     return [];
@@ -113,7 +125,14 @@ export function compileFields(
         path: nodePath,
         message: `target field "${name}" is not in the target interface`,
       });
-    const plan = compileField(name, node, nodePath, scope, targetField, target.closed, tools);
+    const plan = compileField(
+      name,
+      node,
+      nodePath,
+      scope,
+      { field: targetField, closed: target.closed, depth },
+      tools,
+    );
     if (plan) plans.push(plan);
   }
   for (const field of target.fields ?? [])
@@ -130,10 +149,10 @@ function compileField(
   node: unknown,
   path: string,
   scope: Scope,
-  target: InterfaceField | undefined,
-  closed: boolean,
+  at: { field: InterfaceField | undefined; closed: boolean; depth: number },
   tools: PlanTools,
 ): FieldPlan | undefined {
+  const { field: target, closed } = at;
   // shorthand: `id: orderId` is `id: { value: orderId }`
   const spec: Record<string, unknown> | undefined =
     typeof node === 'string' ? { value: node } : isObject(node) ? node : undefined;
@@ -187,6 +206,7 @@ function compileField(
       itemScope,
       { fields: target?.fields, closed: target?.closed ?? closed },
       tools,
+      at.depth + 1,
     );
   }
   if (

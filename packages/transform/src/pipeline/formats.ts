@@ -24,6 +24,7 @@ import {
   type JsonArrayWriteOptions,
 } from '../formats/json/index.js';
 import {
+  DEFAULT_XML_LIMITS,
   readXml,
   writeXml,
   type XmlReadOptions,
@@ -50,6 +51,8 @@ export interface FormatHandler {
     records: AsyncIterable<unknown> | Iterable<unknown>,
     options?: FormatOptions,
   ): AsyncIterable<string | Uint8Array>;
+  /** Deepest target record the writer takes, when below runTransform's default (`maxRecordDepth`). */
+  readonly maxRecordDepth?: number;
   /** Infers the interface of records like `samples`, when the format supports it. */
   inferInterface?(samples: readonly unknown[]): RecordInterface;
 }
@@ -111,6 +114,8 @@ const handlers = new Map<FormatName, FormatHandler>([
       name: 'xml',
       extensions: ['.xml'],
       // the record element has no sensible default when reading: the reader asks for it
+      // the writer refuses objects nested deeper than the reader reads (root element included)
+      maxRecordDepth: DEFAULT_XML_LIMITS.maxDepth - 1,
       read: (source, options) => readXml(source, (options ?? {}) as unknown as XmlReadOptions),
       write: (records, options) =>
         writeXml(records, {

@@ -20,6 +20,7 @@ export { streamSink, type FormatWriter } from './sinks.js';
 export {
   TEST_MODE_MAX_INPUT_BYTES,
   TEST_MODE_MAX_OUTPUT_BYTES,
+  TEST_MODE_TIME_BUDGET_MS,
   testTransform,
   type TestTransformOptions,
   type TestTransformResult,

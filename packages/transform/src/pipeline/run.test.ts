@@ -6,6 +6,7 @@ import { writeNdjson } from '../ndjson-writer.js';
 import { TransformError } from '../errors.js';
 import { runTransform, type FailedRecord } from './run.js';
 import { streamSink } from './sinks.js';
+import { getFormat } from './formats.js';
 
 const mapping = compileMapping({
   version: 1,
@@ -199,5 +200,62 @@ describe('runTransform', () => {
     });
     expect(counts.written).toBe(1);
     expect(chunks.join('')).toBe('{"id":1,"total":2}\n');
+  });
+
+  it.each(['ndjson', 'json', 'xml'] as const)(
+    'fails a target record nested too deep for the %s writer instead of the whole run',
+    async (format) => {
+      // 100,000 levels: past JSON.stringify's stack and the XML writer's limit
+      const deep = compileMapping({
+        version: 1,
+        records: [
+          {
+            fields: {
+              id: 'id',
+              value: 'deep ? $reduce([1..100000], function($a, $v) { { "a": $a } }, {}) : 1',
+            },
+          },
+        ],
+      });
+      const input = ['{"id":1}', '{"id":2,"deep":true}', '{"id":3}'].join('\n');
+      const failed: FailedRecord[] = [];
+      let output = '';
+      const counts = await runTransform({
+        reader: readNdjson(text(input)),
+        mapping: deep,
+        writer: async (records) => {
+          for await (const chunk of getFormat(format).write(records)) output += String(chunk);
+        },
+        failedWriter: (record) => void failed.push(record),
+      });
+      expect(counts).toEqual({ read: 3, written: 2, failed: 1, skipped: 0 });
+      expect(failed).toEqual([
+        {
+          line: 2,
+          record: { id: 2, deep: true },
+          reasons: [{ path: '', rule: 'limit', message: 'nested deeper than 256 levels' }],
+        },
+      ]);
+      expect(output).toContain('3');
+    },
+  );
+
+  it('keeps a record exactly at maxRecordDepth and fails one level deeper', async () => {
+    const nest = compileMapping({
+      version: 1,
+      records: [{ fields: { v: '$reduce([1..n], function($a, $v) { { "a": $a } }, {})' } }],
+    });
+    const run = async (n: number): Promise<number> =>
+      (
+        await runTransform({
+          reader: readNdjson(text(`{"n":${n}}`)),
+          mapping: nest,
+          writer: collect([]),
+          maxRecordDepth: 10,
+        })
+      ).failed;
+    // the record object is level 1, the innermost object level n + 2
+    expect(await run(8)).toBe(0);
+    expect(await run(9)).toBe(1);
   });
 });

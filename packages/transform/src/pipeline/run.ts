@@ -4,6 +4,8 @@
 import type { CompiledMapping, RunContext } from '../mapping/types.js';
 import type { RecordResult } from '../ndjson-reader.js';
 import { TransformError } from '../errors.js';
+import { DEFAULT_NDJSON_MAX_DEPTH } from '../ndjson-reader.js';
+import { nestsDeeperThan } from './depth.js';
 import type { ValidationFailure } from '../validation/types.js';
 
 export interface TransformCounts {
@@ -43,6 +45,12 @@ export interface RunTransformOptions {
   readonly progressEvery?: number;
   /** Stops the run before the next record; runTransform then rejects with the signal's reason. */
   readonly signal?: AbortSignal;
+  /**
+   * Deepest nesting of arrays and objects in a target record (default 256, as readNdjson reads).
+   * A deeper one fails its source record instead of reaching the writer, where JSON.stringify or
+   * the XML writer would run out of stack and stop the whole run.
+   */
+  readonly maxRecordDepth?: number;
 }
 
 /**
@@ -55,6 +63,9 @@ export async function runTransform(options: RunTransformOptions): Promise<Transf
   const every = options.progressEvery ?? 1000;
   if (!Number.isSafeInteger(every) || every < 1)
     throw new TransformError('invalid_option', 'progressEvery must be a positive integer');
+  const maxDepth = options.maxRecordDepth ?? DEFAULT_NDJSON_MAX_DEPTH;
+  if (!Number.isSafeInteger(maxDepth) || maxDepth < 1)
+    throw new TransformError('invalid_option', 'maxRecordDepth must be a positive integer');
   if (typeof writer !== 'function')
     throw new TransformError('invalid_option', 'writer must be a function');
   if (typeof (reader as Partial<AsyncIterable<unknown>>)?.[Symbol.asyncIterator] !== 'function')
@@ -85,6 +96,15 @@ export async function runTransform(options: RunTransformOptions): Promise<Transf
             line: result.line,
             record: result.record,
             reasons: outcome.failed,
+          });
+        } else if (outcome.records.some((record) => nestsDeeperThan(record, maxDepth))) {
+          counts.failed += 1;
+          await failedWriter?.({
+            line: result.line,
+            record: result.record,
+            reasons: [
+              { path: '', rule: 'limit', message: `nested deeper than ${maxDepth} levels` },
+            ],
           });
         } else if (outcome.records.length === 0) counts.skipped += 1;
         else

@@ -127,4 +127,51 @@ describe('testTransform', () => {
     expect(result.failed.every((record) => record.reasons.length === 20)).toBe(true);
     expect(result.truncated).toBe(true);
   });
+
+  it('stops at its time budget with a clear error and keeps the output so far', async () => {
+    // each record costs tens of ms of expression work: well under the per-expression limit
+    const slow = '$sum($map([1..50000], function($v) { $v % 7 }))';
+    const input = Array.from({ length: 200 }, (_, n) => `{"id":${n}}`).join('\n') + '\n';
+    const started = Date.now();
+    const result = await testTransform({
+      input,
+      format: 'ndjson',
+      mapping: { version: 1, records: [{ fields: { id: 'id', work: slow } }] },
+      timeBudgetMs: 150,
+    });
+    const elapsed = Date.now() - started;
+    expect(result.errors).toEqual([
+      'test mode stopped after its time budget of 150 ms; the output so far is kept',
+    ]);
+    expect(result.counts.read).toBeGreaterThan(0);
+    expect(result.counts.read).toBeLessThan(200);
+    // what was written before the stop is returned, one line per written record
+    expect(result.output.split('\n').filter(Boolean)).toHaveLength(result.counts.written);
+    expect(result.output.startsWith('{"id":0,')).toBe(true);
+    expect(elapsed).toBeLessThan(5000);
+    await expect(
+      testTransform({ input: '{}\n', format: 'ndjson', mapping: mappingText, timeBudgetMs: 0 }),
+    ).rejects.toThrow('timeBudgetMs must be an integer from 1 to 60000');
+  });
+
+  it('fails a record too deep for the XML writer, which stops one level before JSON', async () => {
+    // the record object plus 255 nested objects: 256 levels, JSON's limit, one past XML's
+    const mapping = {
+      version: 1,
+      records: [{ fields: { v: '$reduce([1..254], function($a, $v) { { "a": $a } }, {})' } }],
+    };
+    const json = await testTransform({ input: '{}\n', format: 'ndjson', mapping });
+    expect(json).toMatchObject({ errors: [], counts: { written: 1, failed: 0 } });
+    const xml = await testTransform({
+      input: '{}\n',
+      format: 'ndjson',
+      outputFormat: 'xml',
+      mapping,
+    });
+    expect(xml.errors).toEqual([]);
+    expect(xml.counts).toEqual({ read: 1, written: 0, failed: 1, skipped: 0 });
+    expect(xml.failed[0]?.reasons).toEqual([
+      { path: '', rule: 'limit', message: 'nested deeper than 255 levels' },
+    ]);
+  });
 });

@@ -14,6 +14,8 @@ export const TEST_MODE_MAX_OUTPUT_BYTES = 1_048_576;
 /** Test mode keeps at most this many failed records, each with at most TEST_MODE_MAX_REASONS reasons. */
 export const TEST_MODE_MAX_FAILED = 100;
 export const TEST_MODE_MAX_REASONS = 20;
+/** Default wall-clock budget of one test-mode run, in ms (`timeBudgetMs`). */
+export const TEST_MODE_TIME_BUDGET_MS = 10_000;
 
 export interface TestTransformOptions {
   /** The sample: text, or bytes in the format's encoding. At most 102,400 bytes. */
@@ -30,6 +32,11 @@ export interface TestTransformOptions {
   readonly writeOptions?: FormatOptions;
   /** Largest output kept, in bytes of UTF-8 (default 1 MiB); a larger output is an error. */
   readonly maxOutputBytes?: number;
+  /**
+   * Wall-clock budget of the whole run in ms (default 10 s, at most 60 s). When it is used up the
+   * run stops before the next record; `errors` says so and the output so far is kept.
+   */
+  readonly timeBudgetMs?: number;
 }
 
 export interface TestTransformResult {
@@ -83,6 +90,24 @@ export async function testTransform(options: TestTransformOptions): Promise<Test
   const maxOutput = options.maxOutputBytes ?? TEST_MODE_MAX_OUTPUT_BYTES;
   if (!Number.isSafeInteger(maxOutput) || maxOutput < 1)
     throw new TransformError('invalid_option', 'maxOutputBytes must be a positive integer');
+  const budget = options.timeBudgetMs ?? TEST_MODE_TIME_BUDGET_MS;
+  if (!Number.isSafeInteger(budget) || budget < 1 || budget > 60_000)
+    throw new TransformError('invalid_option', 'timeBudgetMs must be an integer from 1 to 60000');
+  // Each expression and script call has its own time limit, but a sample of many records each
+  // just under it could keep a design service busy for minutes: the run as a whole has one too.
+  const deadline = Date.now() + budget;
+  const stop = new AbortController();
+  const overBudget = (): void => {
+    if (!stop.signal.aborted && Date.now() > deadline)
+      stop.abort(
+        new TransformError(
+          'limit_exceeded',
+          `test mode stopped after its time budget of ${budget} ms; the output so far is kept`,
+        ),
+      );
+  };
+  // The timer covers waits; the per-record check covers synchronous work, which starves timers.
+  const timer = setTimeout(overBudget, budget + 1);
 
   const failed: FailedRecord[] = [];
   let truncated = false;
@@ -114,8 +139,13 @@ export async function testTransform(options: TestTransformOptions): Promise<Test
       mapping,
       run: mapping.createRunContext({ lookups: options.lookups }),
       failedWriter: keepFailed,
-      onProgress: (latest) => Object.assign(counts, latest),
+      onProgress: (latest) => {
+        Object.assign(counts, latest);
+        overBudget();
+      },
       progressEvery: 1,
+      signal: stop.signal,
+      maxRecordDepth: writer.maxRecordDepth,
       writer: async (records) => {
         for await (const chunk of writer.write(records, options.writeOptions)) {
           const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
@@ -133,5 +163,7 @@ export async function testTransform(options: TestTransformOptions): Promise<Test
     return { output: parts.join(''), failed, truncated, errors: [], counts: result };
   } catch (error) {
     return { output: parts.join(''), failed, truncated, errors: describe(error), counts };
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -146,3 +146,59 @@ describe('writeCsv on bad input', () => {
     ]);
   });
 });
+
+describe('readCsv maxColumns (default 10,000)', () => {
+  const wide = (cell: string): string => Array.from({ length: 20_001 }, () => cell).join(',');
+  const pieces = (text: string, size: number): string[] =>
+    Array.from({ length: Math.ceil(text.length / size) }, (_, i) =>
+      text.slice(i * size, (i + 1) * size),
+    );
+
+  it('throws limit_exceeded for a header of 20,001 columns, naming line and limit', async () => {
+    for (const size of [7, 4096, 1_000_000]) {
+      const error = await failure(
+        collect(readCsv(chunksOf(pieces(`# title\n${wide('h')}\n1\n`, size)), { comment: '#' })),
+      );
+      expect([error.code, error.message]).toEqual([
+        'limit_exceeded',
+        'line 2: the header has more than 10000 columns (maxColumns)',
+      ]);
+    }
+  });
+
+  it('fails a data row of 20,001 columns (plain or quoted) and reads on', async () => {
+    const text = ['a,b,c', wide(''), '1,2,3', wide('"x"'), '4,5,6'].join('\n');
+    for (const size of [5, 3000, 1_000_000]) {
+      expect(records(await collect(readCsv(chunksOf(pieces(text, size)))))).toEqual([
+        { failed: 2, reason: 'line 2: more than 10000 columns (maxColumns)' },
+        { a: '1', b: '2', c: '3' },
+        { failed: 4, reason: 'line 4: more than 10000 columns (maxColumns)' },
+        { a: '4', b: '5', c: '6' },
+      ]);
+    }
+  });
+
+  it('without a header, a too-wide first row fails and does not size the columns', async () => {
+    const text = `${wide('x')}\n1,2\n`;
+    expect(records(await collect(readCsv(chunksOf([text]), { header: false })))).toEqual([
+      { failed: 1, reason: 'line 1: more than 10000 columns (maxColumns)' },
+      { column1: '1', column2: '2' },
+    ]);
+  });
+
+  it('accepts exactly maxColumns and checks the option', async () => {
+    const header = Array.from({ length: 10_000 }, (_, i) => `c${i}`).join(',');
+    const results = await collect(readCsv(chunksOf([`${header}\n${'1,'.repeat(9_999)}1\n`])));
+    expect(results).toHaveLength(1);
+    expect(results[0]?.ok).toBe(true);
+    expect(
+      records(await collect(readCsv(chunksOf(['a,b\n1,2\n1,2,3\n']), { maxColumns: 2 }))),
+    ).toEqual([
+      { a: '1', b: '2' },
+      { failed: 3, reason: 'line 3: more than 2 columns (maxColumns)' },
+    ]);
+    expect(() => readCsv(chunksOf(['a\n']), { maxColumns: 0 })).toThrow(
+      'maxColumns must be an integer of at least 1',
+    );
+  });
+});

@@ -51,6 +51,8 @@ export interface CsvReadOptions extends CsvDialect {
   readonly maxFieldBytes?: number;
   /** Longest record, in UTF-8 bytes; a longer one fails. Default 4 MiB. */
   readonly maxRecordBytes?: number;
+  /** Most cells in a row: a wider header throws `limit_exceeded`, a wider row fails. Default 10,000. */
+  readonly maxColumns?: number;
 }
 
 export interface CsvWriteOptions extends CsvDialect {
@@ -94,10 +96,12 @@ export interface ResolvedReadOptions extends ResolvedDialect {
   readonly skipEmptyLines: boolean;
   readonly maxFieldBytes: number;
   readonly maxRecordBytes: number;
+  readonly maxColumns: number;
 }
 
 export const DEFAULT_MAX_FIELD_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_RECORD_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_MAX_COLUMNS = 10_000;
 
 function fail(message: string): never {
   throw new TransformError('invalid_option', message);
@@ -197,5 +201,6 @@ export function resolveReadOptions(options: CsvReadOptions | undefined): Resolve
     skipEmptyLines: flag(options?.skipEmptyLines, 'skipEmptyLines', true),
     maxFieldBytes: count(options?.maxFieldBytes, 'maxFieldBytes', DEFAULT_MAX_FIELD_BYTES, 1),
     maxRecordBytes: count(options?.maxRecordBytes, 'maxRecordBytes', DEFAULT_MAX_RECORD_BYTES, 1),
+    maxColumns: count(options?.maxColumns, 'maxColumns', DEFAULT_MAX_COLUMNS, 1),
   };
 }

@@ -1,4 +1,5 @@
 import { TransformError } from '../../errors.js';
+import { quotedName } from '../../internal/short-name.js';
 import type { RecordResult } from '../../ndjson-reader.js';
 import { parseCell, type CellType } from '../text/cells.js';
 import { decodeText } from '../text/decoding.js';
@@ -41,6 +42,9 @@ async function* readRows(
       builder = headerBuilder(scanner, o);
       return undefined;
     }
+    // a too-wide first row must not size the columns of every later one
+    if (builder === undefined && scanner.problem !== undefined)
+      return { ok: false, line: scanner.rowLine, reason: scanner.problem };
     builder ??= new RecordBuilder(generatedColumns(scanner.fieldCount), o);
     return builder.build(scanner);
   };
@@ -69,6 +73,11 @@ function generatedColumns(count: number): ResolvedColumn[] {
 
 function headerBuilder(scanner: CsvScanner, o: ResolvedReadOptions): RecordBuilder {
   const line = scanner.rowLine;
+  if (scanner.fieldCount > o.maxColumns)
+    throw new TransformError(
+      'limit_exceeded',
+      `line ${line}: the header has more than ${o.maxColumns} columns (maxColumns)`,
+    );
   if (scanner.problem !== undefined) {
     throw new TransformError('malformed_input', `header row: ${scanner.problem}`);
   }
@@ -166,7 +175,7 @@ class RecordBuilder {
   }
 
   private fail(line: number, index: number, problem: string): RecordResult {
-    const name = JSON.stringify(this.columns[index]!.name);
+    const name = quotedName(this.columns[index]!.name);
     return { ok: false, line, reason: `line ${line}: field ${index + 1} (${name}) ${problem}` };
   }
 }

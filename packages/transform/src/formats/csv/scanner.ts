@@ -141,6 +141,7 @@ export class CsvScanner {
     if (newline === LF && lineEnd > pos && text.charCodeAt(lineEnd - 1) === CR) lineEnd--;
     const fields = this.fields;
     const trim = this.o.trim;
+    const maxColumns = this.o.maxColumns;
     let count = 0;
     let start = pos;
     for (;;) {
@@ -155,6 +156,11 @@ export class CsvScanner {
           : text.slice(start, lineEnd);
         break;
       }
+      // a delimiter after the last allowed cell: the row is too wide, stop cutting it
+      if (count === maxColumns - 1) {
+        count = maxColumns + 1;
+        break;
+      }
       fields[count++] = trim ? trimSpaces(text.slice(start, at)) : text.slice(start, at);
       start = at + 1;
     }
@@ -163,7 +169,11 @@ export class CsvScanner {
     this.line++;
     this.pos = end + 1;
     this.problem =
-      lineEnd - pos > this.sizeCheck ? this.sizeProblem(text, pos, lineEnd) : undefined;
+      count > maxColumns
+        ? this.tooWide()
+        : lineEnd - pos > this.sizeCheck
+          ? this.sizeProblem(text, pos, lineEnd)
+          : undefined;
     return ROW;
   }
 
@@ -174,6 +184,7 @@ export class CsvScanner {
     const length = text.length;
     const ended = this.ended;
     const fields = this.fields;
+    const maxColumns = o.maxColumns;
     let line = this.line;
     let lineStart = pos;
     let count = 0;
@@ -240,7 +251,9 @@ export class CsvScanner {
         } else if (c === CR && newline === LF) {
           i++;
         }
-        fields[count++] = value;
+        // past maxColumns cells are counted, not kept: the row fails, memory stays bounded
+        if (count < maxColumns) fields[count] = value;
+        count++;
         if (i < length && text.charCodeAt(i) === delimiter) {
           i++;
           continue;
@@ -263,9 +276,11 @@ export class CsvScanner {
         text.charCodeAt(fieldEnd - 1) === CR
       )
         fieldEnd--;
-      fields[count++] = trim
-        ? trimSpaces(text.slice(i, fieldEnd))
-        : text.slice(fieldStart, fieldEnd);
+      if (count < maxColumns)
+        fields[count] = trim
+          ? trimSpaces(text.slice(i, fieldEnd))
+          : text.slice(fieldStart, fieldEnd);
+      count++;
       if (e < length && text.charCodeAt(e) === delimiter) {
         i = e + 1;
         continue;
@@ -279,8 +294,17 @@ export class CsvScanner {
     this.pos = recordEnd + 1;
     this.problem =
       problem ??
-      (recordEnd - pos > this.sizeCheck ? this.sizeProblem(text, pos, recordEnd) : undefined);
+      (count > maxColumns
+        ? this.tooWide()
+        : recordEnd - pos > this.sizeCheck
+          ? this.sizeProblem(text, pos, recordEnd)
+          : undefined);
     return ROW;
+  }
+
+  /** The problem of a row with more than maxColumns cells (`fieldCount` is then only > max). */
+  private tooWide(): string {
+    return `line ${this.rowLine}: more than ${this.o.maxColumns} columns (maxColumns)`;
   }
 
   /** The next line break at or after `from` (NONE if there is none in `text`), cached. */

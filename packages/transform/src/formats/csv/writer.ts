@@ -1,4 +1,5 @@
 import { TransformError } from '../../errors.js';
+import { quotedName } from '../../internal/short-name.js';
 import { requireRecords } from '../text/source.js';
 import { resolveDialect, type CsvWriteOptions, type ResolvedDialect } from './options.js';
 
@@ -144,7 +145,7 @@ function checkExtraKeys(keys: readonly string[], known: Set<string>, number: num
     if (!known.has(key)) {
       throw new TransformError(
         'not_representable',
-        `record ${number}: key ${JSON.stringify(key)} is not one of the columns`,
+        `record ${number}: key ${quotedName(key)} is not one of the columns`,
       );
     }
   }
@@ -212,6 +213,6 @@ function notRepresentable(record: number, column: string, what: string): Transfo
   const where = record === 0 ? 'header' : `record ${record}`;
   return new TransformError(
     'not_representable',
-    `${where}: column ${JSON.stringify(column)} holds ${what}, which a CSV cell cannot`,
+    `${where}: column ${quotedName(column)} holds ${what}, which a CSV cell cannot`,
   );
 }

@@ -19,9 +19,13 @@ export async function* splitLines(
   lineBreak: LineBreak,
 ): AsyncGenerator<TextLine[]> {
   let newline = lineBreak === 'cr' ? '\r' : lineBreak === 'auto' ? '' : '\n';
-  let rest = '';
+  // The unfinished line, as the chunks it came in: joined once when it ends. Searching only
+  // each new chunk for the line break keeps a long line in small chunks linear, not quadratic.
+  let pending: string[] = [];
+  let pendingLength = 0;
   let line = 0;
   let dropping = false;
+  let heldCR = false;
   const finish = (body: string): TextLine => {
     line++;
     if (newline === '\n' && body.charCodeAt(body.length - 1) === 0x0d) body = body.slice(0, -1);
@@ -31,44 +35,62 @@ export async function* splitLines(
     }
     return { line, text: body, tooLong: false };
   };
+  const keep = (part: string): void => {
+    if (dropping || part === '') return;
+    pending.push(part);
+    pendingLength += part.length;
+    // An unfinished line past the limit is dropped now, not when it ends: memory stays bounded.
+    if (pendingLength > maxLineBytes + 1) {
+      [pending, pendingLength, dropping] = [[], 0, true];
+    }
+  };
+  const takePending = (): string => {
+    const body = pending.length === 1 ? pending[0]! : pending.join('');
+    [pending, pendingLength] = [[], 0];
+    return body;
+  };
   for await (const chunk of text) {
     const batch: TextLine[] = [];
-    // While dropping an over-long line, nothing before its end is kept: each chunk is searched alone.
-    let buffer = dropping ? chunk : rest + chunk;
-    rest = '';
+    let start = 0;
     if (newline === '') {
-      const cr = buffer.indexOf('\r');
-      const lf = buffer.indexOf('\n');
-      if (cr !== -1 && (lf === -1 || cr < lf) && cr + 1 < buffer.length) {
-        newline = buffer.charCodeAt(cr + 1) === 0x0a ? '\n' : '\r';
-      } else if (lf !== -1) {
-        newline = '\n';
+      // 'auto': the first line break decides. Only a CR at a chunk's end is undecided; then it
+      // is the last character kept (unless the line is being dropped).
+      if (heldCR) {
+        if (chunk === '') continue;
+        heldCR = false;
+        newline = chunk.charCodeAt(0) === 0x0a ? '\n' : '\r';
+        if (newline === '\r') batch.push(finish(dropping ? '' : takePending().slice(0, -1)));
       } else {
-        if (!dropping) rest = buffer;
-        if (rest.length > maxLineBytes + 1) [rest, dropping] = ['', true];
-        continue;
+        const cr = chunk.indexOf('\r');
+        const lf = chunk.indexOf('\n');
+        if (cr !== -1 && (lf === -1 || cr < lf)) {
+          if (cr + 1 >= chunk.length) {
+            keep(chunk);
+            heldCR = true;
+            continue;
+          }
+          newline = chunk.charCodeAt(cr + 1) === 0x0a ? '\n' : '\r';
+        } else if (lf !== -1) newline = '\n';
+        else {
+          keep(chunk);
+          continue;
+        }
       }
     }
-    let start = 0;
-    if (dropping) {
-      const end = buffer.indexOf(newline);
-      if (end === -1) continue;
-      batch.push(finish(''));
+    let end = chunk.indexOf(newline, start);
+    if (end !== -1 && (dropping || pending.length > 0)) {
+      batch.push(finish(dropping ? '' : takePending() + chunk.slice(start, end)));
+      start = end + 1;
+      end = chunk.indexOf(newline, start);
+    }
+    for (; end !== -1; end = chunk.indexOf(newline, start)) {
+      batch.push(finish(chunk.slice(start, end)));
       start = end + 1;
     }
-    for (
-      let end = buffer.indexOf(newline, start);
-      end !== -1;
-      end = buffer.indexOf(newline, start)
-    ) {
-      batch.push(finish(buffer.slice(start, end)));
-      start = end + 1;
-    }
-    buffer = start === 0 ? buffer : buffer.slice(start);
-    // An unfinished line past the limit is dropped now, not when it ends: memory stays bounded.
-    if (buffer.length > maxLineBytes + 1) dropping = true;
-    else rest = buffer;
+    keep(start === 0 ? chunk : chunk.slice(start));
     if (batch.length > 0) yield batch;
   }
-  if (rest !== '' || dropping) yield [finish(rest)];
+  // a lone CR as the very last character ends the only line (CR-only text of one line)
+  if (heldCR) yield [finish(dropping ? '' : takePending().slice(0, -1))];
+  else if (pending.length > 0 || dropping) yield [finish(takePending())];
 }

@@ -1,4 +1,5 @@
 import { TransformError } from '../../errors.js';
+import { shortName } from '../../internal/short-name.js';
 import type { InterfaceField } from '../../interfaces/model.js';
 import type { RecordResult } from '../../ndjson-reader.js';
 import {
@@ -66,8 +67,6 @@ function setKey(target: Record<string, unknown>, key: string, value: unknown): v
     target[key] = value;
   }
 }
-
-const shortName = (name: string): string => (name.length > 80 ? `${name.slice(0, 80)}…` : name);
 
 /**
  * Follows the element structure of one document (well-formedness, namespaces, depth) and turns

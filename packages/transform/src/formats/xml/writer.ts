@@ -1,4 +1,5 @@
 import { TransformError } from '../../errors.js';
+import { quotedName } from '../../internal/short-name.js';
 import type { TextEncodingName } from '../text/decoding.js';
 import { requireRecords } from '../text/source.js';
 import { describeCodePoint, INVALID_CHAR, isQName } from './names.js';
@@ -170,14 +171,20 @@ function escapeAttribute(text: string, latin1: boolean): string {
   return escapeWith(text, ATTRIBUTE_SPECIAL, /[&<>"\t\n\r]/g, latin1);
 }
 
-const describePath = (path: readonly (string | number)[]): string =>
-  path.length === 0
-    ? 'the record'
-    : path
-        .map((step, i) =>
-          typeof step === 'number' ? `[${step}]` : `${i === 0 ? '' : '.'}${JSON.stringify(step)}`,
-        )
-        .join('');
+const describeStep = (step: string | number, i: number): string =>
+  typeof step === 'number' ? `[${step}]` : `${i === 0 ? '' : '.'}${quotedName(step)}`;
+
+// Names are cut to 80 characters and a deep path to its first and last steps, so the message
+// stays short whatever the record holds.
+const describePath = (path: readonly (string | number)[]): string => {
+  if (path.length === 0) return 'the record';
+  if (path.length <= 10) return path.map(describeStep).join('');
+  const last = path.length - 5;
+  return `${path.slice(0, 4).map(describeStep).join('')}…${path
+    .slice(last)
+    .map((step, i) => describeStep(step, last + i))
+    .join('')}`;
+};
 
 /** Writes one record; knows its number and the path to the value being written, for errors. */
 class RecordWriter {

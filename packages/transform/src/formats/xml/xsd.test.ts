@@ -399,6 +399,35 @@ describe('xmlInterface', () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
+  it('refuses a cyclic simple-type derivation with malformed_input instead of overflowing', () => {
+    const cycle = schemaError(
+      schema(`<xs:simpleType name="A"><xs:restriction base="B"/></xs:simpleType>
+        <xs:simpleType name="B"><xs:restriction base="A"/></xs:simpleType>
+        <xs:element name="e" type="A"/>`),
+    );
+    expect(TransformError.is(cycle) && [cycle.code, cycle.message]).toEqual([
+      'malformed_input',
+      expect.stringMatching(/^circular type derivation: A at line 1, column \d+$/),
+    ]);
+    const self = schemaError(
+      schema(`<xs:simpleType name="Self"><xs:restriction base="Self"/></xs:simpleType>
+        <xs:element name="e" type="Self"/>`),
+    );
+    expect(TransformError.is(self) && [self.code, self.message]).toEqual([
+      'malformed_input',
+      expect.stringMatching(/^circular type derivation: Self at line 1, column \d+$/),
+    ]);
+    // a type reached twice without a cycle is fine
+    expect(() =>
+      parseXsd(
+        schema(`<xs:simpleType name="Base"><xs:restriction base="xs:string"/></xs:simpleType>
+          <xs:simpleType name="Left"><xs:restriction base="Base"/></xs:simpleType>
+          <xs:simpleType name="Right"><xs:restriction base="Base"/></xs:simpleType>
+          <xs:element name="l" type="Left"/><xs:element name="r" type="Right"/>`),
+      ),
+    ).not.toThrow();
+  });
+
   it('marks a type with xs:any or xs:anyAttribute open', () => {
     const open = parseXsd(
       schema(

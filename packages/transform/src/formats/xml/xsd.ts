@@ -1,4 +1,5 @@
 import { TransformError } from '../../errors.js';
+import { shortName } from '../../internal/short-name.js';
 import { parseXmlTree, resolveQNameValue, type XmlNode } from './xml-tree.js';
 import type {
   XsdAttribute,
@@ -45,6 +46,9 @@ class SchemaReader {
   private readonly namedTypes = new Map<string, XmlNode>();
   private readonly elementMemo = new Map<XmlNode, XsdElement>();
   private readonly typeMemo = new Map<XmlNode, XsdType>();
+  // Simple types being derived: one met again is a cycle (A restricts B restricts A), which
+  // would otherwise recurse until the stack runs out.
+  private readonly simpleInProgress = new Set<XmlNode>();
 
   constructor(private readonly root: XmlNode) {
     this.targetNamespace = root.attributes.get('targetNamespace');
@@ -215,9 +219,16 @@ class SchemaReader {
     const known = this.typeMemo.get(node);
     if (known !== undefined) return known;
     if (node.local === 'simpleType') {
-      const simple = this.simpleType(node, name);
-      this.typeMemo.set(node, simple);
-      return simple;
+      if (this.simpleInProgress.has(node))
+        throw malformed(`circular type derivation: ${shortName(name ?? '(anonymous)')}`, node);
+      this.simpleInProgress.add(node);
+      try {
+        const simple = this.simpleType(node, name);
+        this.typeMemo.set(node, simple);
+        return simple;
+      } finally {
+        this.simpleInProgress.delete(node);
+      }
     }
     const complex: Mutable<XsdComplexType> = {
       kind: 'complex',

@@ -1,0 +1,158 @@
+import type { Logger } from '@weft/log-schema';
+import {
+  AGENT_SERVICE_QUEUE,
+  AGENT_SERVICE_SUBJECTS,
+  type AgentServiceReply,
+} from '@weft/messaging';
+import type { Msg, NatsConnection, Subscription } from 'nats';
+import type { DataSource } from 'typeorm';
+import { isUuid } from '../database/ids.js';
+import { changeRows, selectRows } from '../database/sql.js';
+import { asOrgId, inTenant } from '../database/tenant.js';
+import { AgentError, type AgentRegistry } from './agent-registry.js';
+
+const MAX_REQUEST_BYTES = 16 * 1024;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+type Handler = (request: Record<string, unknown>) => Promise<unknown>;
+
+/**
+ * What the gateway asks the control plane on an agent's behalf, over NATS request/reply in the
+ * `weft-control-plane` queue group (one replica answers each request): enrolment, the agent's
+ * identity for each token and call, heartbeats, and whether a run was cancelled. Only the
+ * gateway's NATS user may publish these requests; the answers go to its private inbox.
+ */
+export class AgentService {
+  readonly #subscriptions: Subscription[] = [];
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly nats: NatsConnection,
+    private readonly registry: AgentRegistry,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    const handlers: Record<string, Handler> = {
+      [AGENT_SERVICE_SUBJECTS.enrol]: (r) =>
+        this.registry.enrol({
+          token: str(r.token, 200),
+          publicKey: str(r.publicKey, 200),
+          name: str(r.name, 100) || 'agent',
+          ...(typeof r.version === 'string' ? { version: r.version } : {}),
+          ...(typeof r.host === 'string' ? { host: r.host } : {}),
+        }),
+      [AGENT_SERVICE_SUBJECTS.identity]: (r) => this.registry.identity(str(r.agentId, 64)),
+      [AGENT_SERVICE_SUBJECTS.heartbeat]: (r) => this.#heartbeat(r),
+      [AGENT_SERVICE_SUBJECTS.runStatus]: (r) => this.#runStatus(r),
+    };
+    for (const [subject, handler] of Object.entries(handlers)) {
+      this.#subscriptions.push(
+        this.nats.subscribe(subject, {
+          queue: AGENT_SERVICE_QUEUE,
+          callback: (error, message) => {
+            if (error) {
+              this.logger.error('agent service subscription failed', {
+                subject,
+                error: error.message,
+              });
+              return;
+            }
+            void this.#answer(message, handler);
+          },
+        }),
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const subscription of this.#subscriptions) subscription.unsubscribe();
+    await this.nats.flush().catch(() => undefined);
+  }
+
+  /** Tells every gateway that an agent's standing changed (disabled, enabled, revoked). */
+  agentChanged(agentId: string): void {
+    this.nats.publish(
+      AGENT_SERVICE_SUBJECTS.agentChanged,
+      encoder.encode(JSON.stringify({ agentId })),
+    );
+  }
+
+  async #answer(message: Msg, handler: Handler): Promise<void> {
+    let reply: AgentServiceReply<unknown>;
+    try {
+      if (message.data.length > MAX_REQUEST_BYTES)
+        throw new AgentError('VALIDATION_FAILED', 'request too large');
+      const request = JSON.parse(decoder.decode(message.data)) as unknown;
+      if (typeof request !== 'object' || request === null || Array.isArray(request)) {
+        throw new AgentError('VALIDATION_FAILED', 'request must be an object');
+      }
+      reply = { ok: true, result: (await handler(request as Record<string, unknown>)) ?? {} };
+    } catch (error) {
+      if (AgentError.is(error)) {
+        reply = { ok: false, error: { code: error.code, message: error.message } };
+      } else {
+        this.logger.error('agent service request failed', {
+          subject: message.subject,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        reply = {
+          ok: false,
+          error: { code: 'INTERNAL', message: 'the control plane could not answer' },
+        };
+      }
+    }
+    message.respond(encoder.encode(JSON.stringify(reply)));
+  }
+
+  async #heartbeat(request: Record<string, unknown>): Promise<object> {
+    const agentId = str(request.agentId, 64);
+    const [agent] = await selectRows<{ org_id: string }>(
+      this.db,
+      `SELECT org_id FROM agents WHERE id = $1`,
+      [isUuid(agentId) ? agentId : '00000000-0000-0000-0000-000000000000'],
+    );
+    if (agent === undefined) throw new AgentError('NOT_FOUND', 'no such agent');
+    const running = int(request.runningRuns);
+    const capacity = int(request.maxConcurrentRuns);
+    await inTenant(this.db, asOrgId(agent.org_id), (tx) =>
+      changeRows(
+        tx,
+        `UPDATE agents SET last_heartbeat_at = now(), busy = $3,
+                version = COALESCE($4, version), host = COALESCE($5, host)
+         WHERE org_id = $1 AND id = $2 AND state = 'active'`,
+        [
+          agent.org_id,
+          agentId,
+          capacity > 0 && running >= capacity,
+          typeof request.version === 'string' ? request.version.slice(0, 50) : null,
+          typeof request.host === 'string' ? request.host.slice(0, 255) : null,
+        ],
+      ),
+    );
+    return {};
+  }
+
+  async #runStatus(request: Record<string, unknown>): Promise<{ cancelRequested: boolean }> {
+    const orgId = str(request.orgId, 64);
+    const runId = str(request.runId, 64);
+    if (!isUuid(orgId) || !isUuid(runId)) return { cancelRequested: false };
+    const rows = await inTenant(this.db, asOrgId(orgId), (tx) =>
+      selectRows<{ cancelled: boolean }>(
+        tx,
+        `SELECT cancel_requested_at IS NOT NULL AS cancelled FROM runs WHERE org_id = $1 AND id = $2`,
+        [orgId, runId],
+      ),
+    );
+    return { cancelRequested: rows[0]?.cancelled ?? false };
+  }
+}
+
+function str(value: unknown, max: number): string {
+  return typeof value === 'string' ? value.slice(0, max) : '';
+}
+
+function int(value: unknown): number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : 0;
+}

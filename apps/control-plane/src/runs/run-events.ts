@@ -1,0 +1,257 @@
+import type { Logger } from '@weft/log-schema';
+import {
+  EVENT_CONSUMER,
+  EVENT_STREAM,
+  decodeEnvelope,
+  parseSubject,
+  type Envelope,
+  type SubjectParts,
+} from '@weft/messaging';
+import type { JsMsg, NatsConnection } from 'nats';
+import type { DataSource } from 'typeorm';
+import { isUuid } from '../database/ids.js';
+import { changeRows } from '../database/sql.js';
+import { asOrgId, inTenant, type TenantTransaction } from '../database/tenant.js';
+
+/** What agents report, relayed by the gateway (docs/agent-protocol.md). */
+export type RunEventType =
+  'run.started' | 'run.progress' | 'run.finished' | 'run.released' | 'run.gave-up';
+
+interface RunEventPayload {
+  runId: string;
+  agentId?: string;
+  attempt?: number;
+  status?: 'succeeded' | 'failed' | 'cancelled';
+  records?: { read?: number; written?: number; failed?: number };
+  error?: { code?: string; message?: string };
+  cause?: string;
+}
+
+const BATCH = 500;
+
+/**
+ * Applies agents' run events to the runs table: the durable consumer `WEFT_CONTROL_PLANE` on
+ * `WEFT_EVENTS`, acknowledged only after the transaction that applied them committed (a control
+ * plane that dies mid-batch gets the batch again, and every change here is idempotent). The
+ * subject — set by the gateway from the agent's identity — decides the organization,
+ * environment and group a change may touch; the payload cannot widen it.
+ */
+export class RunEvents {
+  #stopped = false;
+  #loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly nats: NatsConnection,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.#stopped = false;
+    this.#loop = this.#consume();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#loop;
+  }
+
+  async #consume(): Promise<void> {
+    const js = this.nats.jetstream();
+    while (!this.#stopped) {
+      try {
+        const consumer = await js.consumers.get(EVENT_STREAM, EVENT_CONSUMER);
+        while (!this.#stopped) {
+          const batch: JsMsg[] = [];
+          const messages = await consumer.fetch({ max_messages: BATCH, expires: 1000 });
+          for await (const message of messages) batch.push(message);
+          if (batch.length > 0) await this.apply(batch);
+        }
+      } catch (error) {
+        if (this.#stopped) return;
+        this.logger.error('reading agent events failed; retrying', {
+          error: error instanceof Error ? error.message : String(error),
+        });
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  }
+
+  /** Applies a batch (one transaction per organization, in arrival order) and acknowledges it. */
+  async apply(batch: JsMsg[]): Promise<void> {
+    const byOrg = new Map<
+      string,
+      Array<{ message: JsMsg; parts: SubjectParts; envelope: Envelope }>
+    >();
+    for (const message of batch) {
+      let parts: SubjectParts;
+      let envelope: Envelope;
+      try {
+        parts = parseSubject(message.subject);
+        envelope = decodeEnvelope(message.data);
+        if (!isUuid(parts.orgId)) throw new Error('organization id is not a UUID');
+      } catch (error) {
+        this.logger.warn('dropped a malformed agent event', {
+          subject: message.subject.slice(0, 200),
+          error: error instanceof Error ? error.message : String(error),
+        });
+        message.term();
+        continue;
+      }
+      const list = byOrg.get(parts.orgId) ?? [];
+      list.push({ message, parts, envelope });
+      byOrg.set(parts.orgId, list);
+    }
+    for (const [orgId, events] of byOrg) {
+      try {
+        await inTenant(this.db, asOrgId(orgId), async (tx) => {
+          for (const { parts, envelope } of events) await applyRunEvent(tx, parts, envelope);
+        });
+        for (const { message } of events) message.ack();
+      } catch (error) {
+        this.logger.error('applying agent events failed; they will be delivered again', {
+          events: events.length,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        for (const { message } of events) message.nak(1000);
+      }
+    }
+  }
+}
+
+const count = (value: unknown): number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : 0;
+const text = (value: unknown, max: number): string | null =>
+  typeof value === 'string' ? value.slice(0, max) : null;
+
+/** One event's change, scoped by the subject's organization, environment and group. */
+export async function applyRunEvent(
+  tx: TenantTransaction,
+  where: SubjectParts,
+  envelope: Envelope,
+): Promise<void> {
+  const payload = envelope.payload as RunEventPayload;
+  if (typeof payload !== 'object' || payload === null || !isUuid(payload.runId)) return;
+  if (!isUuid(where.environmentId) || !isUuid(where.agentGroupId)) return;
+  const agentId = isUuid(payload.agentId) ? payload.agentId : null;
+  const attempt = count(payload.attempt);
+  const scope = [tx.orgId, where.environmentId, where.agentGroupId, payload.runId];
+  const inScope = `org_id = $1 AND environment_id = $2 AND group_id = $3 AND id = $4`;
+  switch (envelope.type as RunEventType) {
+    case 'run.started': {
+      const [current] = (await tx.query(
+        `SELECT agent_id, status FROM runs WHERE ${inScope} FOR UPDATE`,
+        scope,
+      )) as Array<{ agent_id: string | null; status: string }>;
+      if (current === undefined || (current.status !== 'pending' && current.status !== 'running')) {
+        return;
+      }
+      await changeRows(
+        tx,
+        `UPDATE runs SET status = 'running', agent_id = $5, attempts = GREATEST(attempts, $6),
+                started_at = COALESCE(started_at, now())
+         WHERE ${inScope}`,
+        [...scope, agentId, attempt],
+      );
+      if (attempt > 1) {
+        const previous = current.agent_id;
+        await event(
+          tx,
+          payload.runId,
+          'handed_over',
+          agentId,
+          attempt,
+          previous && previous !== agentId
+            ? `from agent ${previous} to agent ${agentId}`
+            : `to agent ${agentId} (delivery ${attempt})`,
+        );
+      }
+      return;
+    }
+    case 'run.progress': {
+      const records = payload.records ?? {};
+      await changeRows(
+        tx,
+        `UPDATE runs SET records_read = $5, records_written = $6, records_failed = $7
+         WHERE ${inScope} AND status = 'running' AND agent_id = $8`,
+        [...scope, count(records.read), count(records.written), count(records.failed), agentId],
+      );
+      return;
+    }
+    case 'run.finished': {
+      const status = payload.status;
+      if (status !== 'succeeded' && status !== 'failed' && status !== 'cancelled') return;
+      const records = payload.records ?? {};
+      const { count: changed } = await changeRows(
+        tx,
+        `UPDATE runs SET status = $5, completed_at = now(), agent_id = COALESCE($6, agent_id),
+                started_at = COALESCE(started_at, now()), attempts = GREATEST(attempts, $7),
+                records_read = $8, records_written = $9, records_failed = $10,
+                error_code = $11, message = $12
+         WHERE ${inScope} AND status IN ('pending', 'running')`,
+        [
+          ...scope,
+          status,
+          agentId,
+          attempt,
+          count(records.read),
+          count(records.written),
+          count(records.failed),
+          status === 'succeeded' ? null : (text(payload.error?.code, 100) ?? status),
+          text(payload.error?.message, 2000),
+        ],
+      );
+      if (changed === 0) {
+        await event(
+          tx,
+          payload.runId,
+          'outcome_ignored',
+          agentId,
+          attempt,
+          `a later outcome (${status}) after the run had ended`,
+        );
+      }
+      return;
+    }
+    case 'run.released':
+      await event(
+        tx,
+        payload.runId,
+        'released',
+        agentId,
+        attempt,
+        'the agent stopped and handed the run back',
+      );
+      return;
+    case 'run.gave-up': {
+      const cause = text(payload.cause, 500) ?? 'the run used up its attempts';
+      const { count: changed } = await changeRows(
+        tx,
+        `UPDATE runs SET status = 'failed', completed_at = now(), error_code = 'attempts_exhausted',
+                message = $5, attempts = GREATEST(attempts, $6)
+         WHERE ${inScope} AND status IN ('pending', 'running')`,
+        [...scope, cause, attempt],
+      );
+      if (changed > 0) await event(tx, payload.runId, 'gave_up', null, attempt, cause);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+async function event(
+  tx: TenantTransaction,
+  runId: string,
+  kind: string,
+  agentId: string | null,
+  attempt: number,
+  detail: string,
+): Promise<void> {
+  // Only for runs of this organization: the insert's foreign key includes org_id.
+  await tx.query(
+    `INSERT INTO run_events (org_id, run_id, kind, agent_id, attempt, detail)
+     SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM runs WHERE org_id = $1 AND id = $2)`,
+    [tx.orgId, runId, kind, agentId, attempt || null, detail.slice(0, 500)],
+  );
+}

@@ -1,0 +1,141 @@
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+
+const VISIBLE = /^[^\p{Cc}]*$/u;
+/** base64 or base64url, padded or not. */
+const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
+
+export class EnrolRequest {
+  @IsString()
+  @Matches(/^weft_enrol_[A-Za-z0-9_-]{43}$/, { message: 'token must be a Weft enrolment token' })
+  token!: string;
+
+  @IsString()
+  @Length(40, 200)
+  @Matches(BASE64, { message: 'publicKey must be an Ed25519 public key (SPKI DER, base64)' })
+  publicKey!: string;
+
+  @IsString()
+  @Length(1, 63)
+  @Matches(/^[A-Za-z0-9._-]+$/, { message: 'name must be letters, digits, ".", "-" or "_"' })
+  name!: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 50)
+  @Matches(VISIBLE, { message: 'version must not contain control characters' })
+  version?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 255)
+  @Matches(VISIBLE, { message: 'host must not contain control characters' })
+  host?: string;
+}
+
+export class ChallengeRequest {
+  @IsUUID('all', { message: 'agentId must be the agent id given at enrolment' })
+  agentId!: string;
+}
+
+export class TokenRequest extends ChallengeRequest {
+  @IsString()
+  @Length(1, 1000)
+  challenge!: string;
+
+  @IsString()
+  @Length(1, 200)
+  @Matches(BASE64, { message: 'signature must be base64' })
+  signature!: string;
+}
+
+export class HeartbeatRequest {
+  @IsOptional()
+  @IsString()
+  @Length(1, 50)
+  @Matches(VISIBLE, { message: 'version must not contain control characters' })
+  version?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 255)
+  @Matches(VISIBLE, { message: 'host must not contain control characters' })
+  host?: string;
+
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  runningRuns!: number;
+
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  maxConcurrentRuns!: number;
+}
+
+export class WorkRequest {
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(25)
+  waitSeconds?: number;
+}
+
+export class LeaseRequest {
+  @IsString()
+  @Length(1, 4096)
+  lease!: string;
+}
+
+export class RecordCounts {
+  @IsInt()
+  @Min(0)
+  read!: number;
+
+  @IsInt()
+  @Min(0)
+  written!: number;
+
+  @IsInt()
+  @Min(0)
+  failed!: number;
+}
+
+export class ProgressRequest extends LeaseRequest {
+  @ValidateNested()
+  @Type(() => RecordCounts)
+  records!: RecordCounts;
+}
+
+export class RunErrorReport {
+  @IsString()
+  @Length(1, 100)
+  @Matches(/^[A-Za-z0-9_.-]+$/, { message: 'error.code must be a code (letters, digits, _ . -)' })
+  code!: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(0, 2000)
+  message?: string;
+}
+
+export class CompleteRequest extends ProgressRequest {
+  @IsIn(['succeeded', 'failed', 'cancelled'])
+  status!: 'succeeded' | 'failed' | 'cancelled';
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RunErrorReport)
+  error?: RunErrorReport;
+}

@@ -1,0 +1,68 @@
+import {
+  AGENT_SERVICE_SUBJECTS,
+  type AgentIdentity,
+  type AgentServiceReply,
+} from '@weft/messaging';
+import type { NatsConnection } from 'nats';
+import { GatewayError } from './gateway-error.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * The gateway's questions to the control plane, as NATS requests (answers on the gateway's
+ * private inbox). The gateway never touches PostgreSQL; it asks.
+ */
+export class ControlPlaneClient {
+  constructor(
+    private readonly nats: NatsConnection,
+    private readonly timeoutMs = 5000,
+  ) {}
+
+  enrol(request: {
+    token: string;
+    publicKey: string;
+    name: string;
+    version?: string;
+    host?: string;
+  }): Promise<AgentIdentity> {
+    return this.#ask(AGENT_SERVICE_SUBJECTS.enrol, request);
+  }
+
+  identity(agentId: string): Promise<AgentIdentity> {
+    return this.#ask(AGENT_SERVICE_SUBJECTS.identity, { agentId });
+  }
+
+  heartbeat(report: {
+    agentId: string;
+    version?: string;
+    host?: string;
+    runningRuns: number;
+    maxConcurrentRuns: number;
+  }): Promise<object> {
+    return this.#ask(AGENT_SERVICE_SUBJECTS.heartbeat, report);
+  }
+
+  runStatus(orgId: string, runId: string): Promise<{ cancelRequested: boolean }> {
+    return this.#ask(AGENT_SERVICE_SUBJECTS.runStatus, { orgId, runId });
+  }
+
+  async #ask<T>(subject: string, request: object): Promise<T> {
+    let data: Uint8Array;
+    try {
+      const reply = await this.nats.request(subject, encoder.encode(JSON.stringify(request)), {
+        timeout: this.timeoutMs,
+      });
+      data = reply.data;
+    } catch (error) {
+      throw new GatewayError(
+        'CONTROL_PLANE_UNAVAILABLE',
+        'the control plane did not answer; try again shortly',
+        { cause: error },
+      );
+    }
+    const answer = JSON.parse(decoder.decode(data)) as AgentServiceReply<T>;
+    if (answer.ok) return answer.result;
+    throw new GatewayError(answer.error.code, answer.error.message);
+  }
+}

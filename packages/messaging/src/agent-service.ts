@@ -1,0 +1,36 @@
+/**
+ * Requests the gateway makes to the control plane on an agent's behalf, and the notice the
+ * control plane sends every gateway when an agent's standing changes. These subjects sit under
+ * their own root, outside `weft.>`, so no per-group wildcard or permission can ever match them.
+ */
+export const AGENT_SERVICE_ROOT = 'weft-sys';
+
+export const AGENT_SERVICE_SUBJECTS = {
+  /** request: { token, publicKey, name, version?, host? } → AgentIdentity or an error */
+  enrol: `${AGENT_SERVICE_ROOT}.agents.enrol`,
+  /** request: { agentId } → AgentIdentity or an error (disabled/revoked agents refused) */
+  identity: `${AGENT_SERVICE_ROOT}.agents.identity`,
+  /** request: { agentId, version, host, runningRuns, maxConcurrentRuns } → {} */
+  heartbeat: `${AGENT_SERVICE_ROOT}.agents.heartbeat`,
+  /** request: { orgId, runId } → { cancelRequested } */
+  runStatus: `${AGENT_SERVICE_ROOT}.runs.status`,
+  /** broadcast: { agentId } whenever an agent is disabled, enabled or revoked */
+  agentChanged: `${AGENT_SERVICE_ROOT}.agents.changed`,
+} as const;
+
+/** The queue group every control-plane instance answers agent-service requests in (one answers each). */
+export const AGENT_SERVICE_QUEUE = 'weft-control-plane';
+
+/** Who an enrolled agent is, as the control plane answers it: derived from the agent's record only. */
+export interface AgentIdentity {
+  agentId: string;
+  orgId: string;
+  groupId: string;
+  environmentIds: string[];
+  /** SPKI DER, base64. */
+  publicKey: string;
+}
+
+/** The body of every agent-service reply: a result, or an error with a stable code. */
+export type AgentServiceReply<T> =
+  { ok: true; result: T } | { ok: false; error: { code: string; message: string } };
