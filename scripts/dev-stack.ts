@@ -7,6 +7,7 @@
 // same for the control plane (the browser must then trust .weft/dev/tls/ca.pem).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { prepareDevAgent } from './dev-agent.js';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -226,7 +227,7 @@ async function ensureDevCertificates(): Promise<{
   return tls;
 }
 
-function writeAgentConfig(caFile: string): string {
+function writeAgentConfig(caFile: string, groupId: string): string {
   const file = join(devDir, 'agent.yaml');
   mkdirSync(join(devDir, 'agent'), { recursive: true });
   writeFileSync(
@@ -237,7 +238,7 @@ function writeAgentConfig(caFile: string): string {
       // The gateway's certificate comes from the local development CA.
       `caFile: ${caFile}`,
       'agentName: dev-agent',
-      'agentGroupId: development',
+      `agentGroupId: ${groupId}`,
       `stateDir: ${join(devDir, 'agent', 'state')}`,
       `workDir: ${join(devDir, 'agent', 'work')}`,
       `logDir: ${join(devDir, 'agent', 'logs')}`,
@@ -341,15 +342,34 @@ async function main(): Promise<void> {
   });
   await waitForHttpStatus(`${controlPlaneUrl}/ready`, 200, 120_000, { ca });
   await waitForHttpStatus(`${gatewayUrl}/ready`, 200, 120_000, { ca });
-  // Enrolment (the agents issue) will mint this token in the control plane; until then the
-  // agent only needs one to exist before it has an identity, so each dev start makes a fresh one.
-  startApp('agent', ['src/main.ts', '--config', writeAgentConfig(tls.caFile)], {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    WEFT_AGENT_LOG_LEVEL: env.LOG_LEVEL,
-    WEFT_AGENT_ENROLMENT_TOKEN: randomBytes(24).toString('base64url'),
+  // The local agent: enrolled once in the "local" group of the development environment with a
+  // one-time token minted through the API as the administrator; later starts reuse its identity.
+  const agentDir = join(devDir, 'agent');
+  mkdirSync(agentDir, { recursive: true });
+  const enrolment = await prepareDevAgent({
+    controlPlaneUrl,
+    ...(ca !== undefined ? { ca } : {}),
+    admin,
+    agentDir,
+    identityFile: join(agentDir, 'state', 'identity.json'),
   });
-  await waitForHttpStatus(`http://127.0.0.1:${ports.agentHealth}/health`, 200, 120_000);
+  if (typeof enrolment === 'string') {
+    say('agent', `not started: ${enrolment}`);
+  } else {
+    startApp(
+      'agent',
+      ['src/main.ts', '--config', writeAgentConfig(tls.caFile, enrolment.groupId)],
+      {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        WEFT_AGENT_LOG_LEVEL: env.LOG_LEVEL,
+        ...(enrolment.enrolmentToken
+          ? { WEFT_AGENT_ENROLMENT_TOKEN: enrolment.enrolmentToken }
+          : {}),
+      },
+    );
+    await waitForHttpStatus(`http://127.0.0.1:${ports.agentHealth}/health`, 200, 120_000);
+  }
 
   say(
     'stack',
@@ -359,7 +379,9 @@ async function main(): Promise<void> {
       `  control plane  ${controlPlaneUrl}   (OpenAPI: /api/docs, readiness: /ready)`,
       `  gateway        ${gatewayUrl}   (HTTPS, certificate from the local CA)`,
       `  local CA       ${tls.caFile}   (agents trust it with caFile; curl --cacert)`,
-      `  agent          development group, health at http://127.0.0.1:${ports.agentHealth}/health`,
+      typeof enrolment === 'string'
+        ? `  agent          not started (${enrolment})`
+        : `  agent          group "local" (${enrolment.groupId}), health at http://127.0.0.1:${ports.agentHealth}/health`,
       `  sign in as     ${admin.email}`,
       admin.password !== undefined
         ? `  password       ${admin.password}   (generated on first start; kept in .weft/dev/admin.json)`

@@ -1,7 +1,11 @@
 import type { Logger } from '@weft/log-schema';
 import { describeAgentConfig, type AgentConfig } from './config/agent-config.js';
 import { HealthServer } from './health/health-server.js';
-import { PendingGatewayWorkSource, UnavailableOperationRunner } from './runs/pending-gateway.js';
+import { hostname } from 'node:os';
+import { GatewayClient } from './gateway/gateway-client.js';
+import { GatewayTransport } from './gateway/gateway-transport.js';
+import { GatewayWorkSource } from './gateway/gateway-work-source.js';
+import { ConnectorOperationRunner } from './operations/connector-operation-runner.js';
 import { RunLoop, errorSummary, type DrainReport } from './runs/run-loop.js';
 import type { OperationRunner, WorkSource } from './runs/work-source.js';
 import { pruneExpiredAgentLogs } from './storage/log-retention.js';
@@ -14,10 +18,12 @@ export interface RunAgentOptions {
   readonly logger: Logger;
   /** Aborting it asks the agent to stop: no new work, in-flight runs get the grace period. */
   readonly shutdownSignal: AbortSignal;
-  /** Defaults to the pending gateway source, which offers no runs until the gateway client lands. */
+  /** Defaults to the gateway (enrolment, access tokens, long-poll work pulling, heartbeats). */
   readonly workSource?: WorkSource;
-  /** Defaults to a runner that fails every run: connectors arrive in a later issue. */
+  /** Defaults to the connector runner (operation version 1, the built-in connectors). */
   readonly operationRunner?: OperationRunner;
+  /** What `env:` secret references read (within config.secretReferences); default: nothing. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** Called once the agent is running (work directory swept, run loop pulling, health endpoint up). */
   readonly onRunning?: (status: { readonly healthPort: number | null }) => void;
 }
@@ -26,10 +32,14 @@ export type AgentStopReport = DrainReport;
 
 const LOG_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
-/** Runs the agent until `shutdownSignal` aborts, then drains and reports what happened to in-flight runs. */
+/**
+ * Runs the agent until `shutdownSignal` aborts, then drains and reports what happened to in-flight
+ * runs. When the work source stops for good (the agent was revoked, enrolment refused) it drains
+ * at once and rejects with the source's reason.
+ */
 export async function runAgent(options: RunAgentOptions): Promise<AgentStopReport> {
   const { config, logger } = options;
-  const workSource = options.workSource ?? new PendingGatewayWorkSource(config.gatewayUrl);
+  const workSource = options.workSource ?? (await gatewayWorkSource(config, logger));
   logger.info('agent starting', { version: agentVersion(), config: describeAgentConfig(config) });
   for (const warning of config.warnings) logger.warn(warning);
 
@@ -64,7 +74,14 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentStopRepor
 
   const runLoop = new RunLoop({
     workSource,
-    operationRunner: options.operationRunner ?? new UnavailableOperationRunner(),
+    operationRunner:
+      options.operationRunner ??
+      new ConnectorOperationRunner({
+        agentKind: config.agentKind,
+        logDir: config.logDir,
+        secretReferences: config.secretReferences,
+        env: options.env ?? {},
+      }),
     workDirectory,
     logger,
     maxConcurrentRuns: config.maxConcurrentRuns,
@@ -84,12 +101,20 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentStopRepor
     });
     options.onRunning?.({ healthPort: health?.port ?? null });
 
-    await aborted(options.shutdownSignal);
-    logger.info('shutdown requested; taking no new work', {
-      inFlightRuns: runLoop.inFlightCount,
-      gracePeriodMs: config.shutdownGraceMs,
-    });
-    const report = await runLoop.drain(config.shutdownGraceMs);
+    const stop = workSource.stopSignal;
+    await aborted(
+      stop === undefined ? options.shutdownSignal : AbortSignal.any([options.shutdownSignal, stop]),
+    );
+    const stoppedBySource = stop?.aborted === true && !options.shutdownSignal.aborted;
+    if (!stoppedBySource) {
+      logger.info('shutdown requested; taking no new work', {
+        inFlightRuns: runLoop.inFlightCount,
+        gracePeriodMs: config.shutdownGraceMs,
+      });
+    }
+    // Stopped by the source (revoked): runs can no longer report, so there is nothing to wait for.
+    const report = await runLoop.drain(stoppedBySource ? 0 : config.shutdownGraceMs);
+    if (stoppedBySource) throw stop?.reason ?? new Error('the work source stopped');
     logger.info('agent stopped', {
       finishedRuns: report.finishedRunIds.length,
       releasedRuns: report.releasedRunIds.length,
@@ -99,7 +124,34 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentStopRepor
   } finally {
     clearInterval(pruneTimer);
     await health?.close();
+    await workSource
+      .close?.()
+      .catch((error: unknown) =>
+        logger.error('closing the work source failed', { error: errorSummary(error) }),
+      );
   }
+}
+
+async function gatewayWorkSource(config: AgentConfig, logger: Logger): Promise<GatewayWorkSource> {
+  const transport = await GatewayTransport.fromConfig(config);
+  const agent = { name: config.agentName, version: agentVersion(), host: hostname() };
+  const client = new GatewayClient({
+    transport,
+    stateDir: config.stateDir,
+    enrolmentToken: config.enrolmentToken,
+    agent,
+    expectedGroupId: config.agentGroupId,
+    logger,
+  });
+  return new GatewayWorkSource({
+    client,
+    gatewayUrl: config.gatewayUrl,
+    logger,
+    cloudLogging: config.cloudLogging,
+    maxConcurrentRuns: config.maxConcurrentRuns,
+    agent,
+    onClose: () => transport.close(),
+  });
 }
 
 function aborted(signal: AbortSignal): Promise<void> {

@@ -29,13 +29,49 @@ export {
 export { SecretValue } from './config/secret-value.js';
 export type {
   OperationRunner,
+  RecordCounts,
   ReleaseReason,
   RunAssignment,
   RunContext,
   RunOutcome,
+  RunTracker,
   WorkSource,
 } from './runs/work-source.js';
-export { PendingGatewayWorkSource, UnavailableOperationRunner } from './runs/pending-gateway.js';
+export {
+  GatewayClient,
+  registerSecret,
+  type GatewayCallOptions,
+  type GatewayClientOptions,
+} from './gateway/gateway-client.js';
+export {
+  GatewayTransport,
+  MAX_GATEWAY_BODY_BYTES,
+  type GatewayCall,
+  type GatewayResponse,
+  type GatewayTransportOptions,
+} from './gateway/gateway-transport.js';
+export { GatewayWorkSource, type GatewayWorkSourceOptions } from './gateway/gateway-work-source.js';
+export {
+  AgentGatewayError,
+  GATEWAY_ERROR_CODES,
+  type GatewayErrorCode,
+} from './gateway/gateway.error.js';
+export { DEFAULT_RETRY, type RetryPolicy } from './gateway/retry.js';
+export {
+  TOKEN_SIGNATURE_CONTEXT,
+  readAgentIdentity,
+  signChallenge,
+  type AgentIdentity,
+} from './identity/agent-identity.js';
+export {
+  ConnectorOperationRunner,
+  type ConnectorOperationRunnerOptions,
+} from './operations/connector-operation-runner.js';
+export { ConnectorRegistry, builtInConnectors } from './operations/connector-registry.js';
+export { OperationRunError, type OperationRunErrorCode } from './operations/operation-run.error.js';
+export { parseOperation, type ConnectorStep, type OperationV1 } from './operations/operation.js';
+export { AgentLogFile } from './logging/agent-log-file.js';
+export { AGENT_KINDS, type AgentKind } from './config/agent-settings.input.js';
 export { AgentRunError, type AgentRunErrorCode } from './runs/agent-run.error.js';
 export { AGENT_IDENTITY_FILE } from './storage/agent-identity.js';
 export { RUN_DIRECTORY_PREFIX } from './storage/work-directory.js';

@@ -18,6 +18,8 @@ import {
 } from './support/fixtures.js';
 import { freePort, getHealth } from './support/net.js';
 
+const NO_RECORDS = { read: 0, written: 0, failed: 0 };
+
 let root: string;
 let removeRoot: () => Promise<void>;
 let token: string;
@@ -88,7 +90,7 @@ describe('the agent lifecycle', () => {
 
     expect(await agent.stopped).toEqual({ finishedRunIds: ['r-1'], releasedRunIds: [] });
     expect(agent.workSource.completed).toEqual([
-      { run: run('r-1'), outcome: { status: 'succeeded' } },
+      { run: run('r-1'), outcome: { status: 'succeeded', records: NO_RECORDS } },
     ]);
     expect(agent.runner.started.size).toBe(1);
     expect(await readdir(join(root, 'work'))).toEqual([]);

@@ -1,9 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SETTING_KEYS, envNameFor } from '../src/config/settings.js';
 import { makeTempDir, minimalEnv, mintEnrolmentToken } from './support/fixtures.js';
+import { GatewayDouble } from './support/gateway-double.js';
 import { freePort, getHealth } from './support/net.js';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
@@ -134,5 +137,69 @@ describe('the weft-agent process', () => {
     const { code, stdout } = await spawnAgent(['--version'], {}, 'bin/weft-agent.js').exited;
     expect(code).toBe(0);
     expect(stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  it('enrols with a gateway, runs an operation end to end, and files its records', async () => {
+    const gateway = await new GatewayDouble().start();
+    const target: unknown[] = [];
+    const endpoint = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        if (req.method === 'GET') {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify([{ id: 1 }, { id: 2 }, { id: 3 }]));
+          return;
+        }
+        target.push(...(JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown[]));
+        res.writeHead(201).end();
+      });
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/records`;
+    try {
+      const enrolmentToken = gateway.mintEnrolmentToken();
+      const agent = spawnAgent([], {
+        ...minimalEnv(root, enrolmentToken),
+        WEFT_AGENT_GATEWAY_URL: gateway.url,
+        WEFT_AGENT_SHUTDOWN_GRACE_SECONDS: '2',
+      });
+      gateway.pushRun({
+        runId: 'run-e2e',
+        operation: {
+          version: 1,
+          source: { connector: 'http', config: { url } },
+          transformation: {
+            mapping: { version: 1, records: [{ fields: { key: '$string(id)' } }] },
+          },
+          target: { connector: 'http', config: { url } },
+        },
+      });
+      while (gateway.callsTo('/agent/v1/runs/complete').length === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      process.kill(agent.pid, 'SIGTERM');
+      const { code, stdout } = await agent.exited;
+      expect(code).toBe(0);
+      expect(gateway.callsTo('/agent/v1/runs/complete')[0]?.body).toMatchObject({
+        status: 'succeeded',
+        records: { read: 3, written: 3, failed: 0 },
+      });
+      expect(target).toEqual([{ key: '1' }, { key: '2' }, { key: '3' }]);
+      expect((await stat(join(root, 'state', 'identity.json'))).mode & 0o777).toBe(0o600);
+      const logs = await readdir(join(root, 'logs'));
+      const succeeded = logs.find((name) => name.endsWith('-run-e2e-succeeded.ndjson'));
+      expect(succeeded).toBeDefined();
+      expect(await readFile(join(root, 'logs', succeeded ?? ''), 'utf8')).toBe(
+        '{"record":{"key":"1"}}\n{"record":{"key":"2"}}\n{"record":{"key":"3"}}\n',
+      );
+      expect(await readdir(join(root, 'work'))).toEqual([]);
+      expect(stdout).not.toContain(enrolmentToken);
+      const lease = String(gateway.callsTo('/agent/v1/runs/started')[0]?.body['lease']);
+      expect(stdout).not.toContain(lease);
+    } finally {
+      await gateway.stop();
+      await new Promise((resolve) => endpoint.close(resolve));
+    }
   });
 });

@@ -61,19 +61,26 @@ export interface TestGateway extends TestProcess {
   readonly url: string;
 }
 
-/** A gateway process on a loopback port, ready (NATS reachable). */
-export async function startGateway(env: Record<string, string>): Promise<TestGateway> {
+/**
+ * A gateway process on a loopback port, ready (NATS reachable); over HTTPS when given a
+ * certificate (`ca` is what the readiness probe trusts).
+ */
+export async function startGateway(
+  env: Record<string, string>,
+  tls?: { certFile: string; keyFile: string; ca: string },
+): Promise<TestGateway> {
   const port = await closedPort();
   const gateway = startProcess('gateway', 'gateway', {
     GATEWAY_PORT: String(port),
     GATEWAY_HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
+    ...(tls ? { TLS_CERT_FILE: tls.certFile, TLS_KEY_FILE: tls.keyFile } : {}),
     ...env,
   });
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   try {
     await Promise.race([
-      waitForHttpStatus(`${url}/ready`, 200, 60_000),
+      waitForHttpStatus(`${url}/ready`, 200, 60_000, tls ? { ca: tls.ca } : {}),
       gateway.exited.then(({ code }) => {
         throw new Error(`gateway exited (${code}): ${gateway.output()}`);
       }),

@@ -3,6 +3,7 @@ import { runAgent } from '../agent.js';
 import { AgentConfigError } from '../config/agent-config.error.js';
 import { secretValuesOf } from '../config/agent-config.js';
 import { loadAgentConfig } from '../config/load-agent-config.js';
+import { AgentLogFile } from '../logging/agent-log-file.js';
 import { errorSummary } from '../runs/run-loop.js';
 import { agentVersion } from '../version.js';
 import { parseCliArguments } from './cli-arguments.js';
@@ -47,10 +48,15 @@ export async function runCli(cli: CliEnvironment): Promise<number> {
     return 2;
   }
 
+  const logFile = new AgentLogFile(config.logDir);
   const logger = createJsonLogger({
     service: 'weft-agent',
     level: config.logLevel,
-    write: (line) => cli.stdout(line.endsWith('\n') ? line : `${line}\n`),
+    write: (line) => {
+      const text = line.endsWith('\n') ? line : `${line}\n`;
+      cli.stdout(text);
+      logFile.write(text);
+    },
     secretValues: secretValuesOf(config),
   });
   const shutdown = new AbortController();
@@ -65,12 +71,13 @@ export async function runCli(cli: CliEnvironment): Promise<number> {
     },
   });
   try {
-    await runAgent({ config, logger, shutdownSignal: shutdown.signal });
+    await runAgent({ config, logger, shutdownSignal: shutdown.signal, env: cli.env });
     return 0;
   } catch (error) {
     logger.fatal('agent failed', { error: errorSummary(error) });
     return 1;
   } finally {
     stopListening();
+    logFile.close();
   }
 }

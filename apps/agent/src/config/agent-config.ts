@@ -1,4 +1,4 @@
-import type { AgentLogLevel } from './agent-settings.input.js';
+import type { AgentKind, AgentLogLevel } from './agent-settings.input.js';
 import type { SecretReferencePolicy } from '../secrets/secret-reference-policy.js';
 import type { SecretValue } from './secret-value.js';
 
@@ -19,6 +19,10 @@ export interface AgentConfig {
   readonly agentGroupId: string;
   /** Present only until the agent has enrolled. */
   readonly enrolmentToken: SecretValue | null;
+  /** private: inside the customer's network; cloud: run by Weft (stricter egress, no private-only connectors). */
+  readonly agentKind: AgentKind;
+  /** false: only status and counts of a run leave the agent (error messages are dropped). */
+  readonly cloudLogging: boolean;
   readonly stateDir: string;
   readonly workDir: string;
   readonly logDir: string;
@@ -56,6 +60,8 @@ export function describeAgentConfig(config: AgentConfig): Record<string, unknown
     agentGroupId: config.agentGroupId,
     // Not "enrolmentToken": the logger masks any field named like a token, which would hide whether one is set.
     enrolment: config.enrolmentToken === null ? 'no token' : 'token set',
+    agentKind: config.agentKind,
+    cloudLogging: config.cloudLogging,
     stateDir: config.stateDir,
     workDir: config.workDir,
     logDir: config.logDir,

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import {
   IsArray,
+  IsBoolean,
   IsDefined,
   IsIn,
   IsInt,
@@ -16,6 +17,8 @@ import { IsAbsolutePath, IsGatewayUrl, IsNoProxyEntry, IsProxyUrl } from './sett
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'] as const;
 export type AgentLogLevel = (typeof LOG_LEVELS)[number];
+export const AGENT_KINDS = ['private', 'cloud'] as const;
+export type AgentKind = (typeof AGENT_KINDS)[number];
 
 const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 // Group ids travel into NATS subjects on the gateway side: no dots, wildcards or whitespace.
@@ -59,6 +62,14 @@ export class AgentSettingsInput {
   @Length(16, 4096, { message: 'must be 16 to 4096 characters long' })
   @Matches(TOKEN_CHARACTERS, { message: 'must contain printable characters only, without spaces' })
   enrolmentToken?: string;
+
+  @IsDefined(required)
+  @IsIn(AGENT_KINDS, { message: `must be one of ${AGENT_KINDS.join(', ')}` })
+  agentKind!: AgentKind;
+
+  @IsDefined(required)
+  @IsBoolean({ message: 'must be true or false' })
+  cloudLogging!: boolean;
 
   @IsDefined(required)
   @IsString(mustBeString)

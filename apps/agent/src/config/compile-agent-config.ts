@@ -90,6 +90,8 @@ export async function compileAgentConfig(
     agentGroupId: input.agentGroupId,
     enrolmentToken:
       input.enrolmentToken === undefined ? null : new SecretValue(input.enrolmentToken),
+    agentKind: input.agentKind,
+    cloudLogging: input.cloudLogging,
     ...directories,
     logLevel: input.logLevel,
     logRetentionDays: input.logRetentionDays,

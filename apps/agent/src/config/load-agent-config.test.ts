@@ -55,9 +55,36 @@ describe('loadAgentConfig', () => {
       maxConcurrentRuns: 4,
       shutdownGraceMs: 30_000,
       healthPort: 8081,
+      agentKind: 'private',
+      cloudLogging: true,
       warnings: [],
     });
     expect(config.enrolmentToken?.reveal()).toBe(token);
+  });
+
+  it('reads agentKind and cloudLogging from YAML and the environment, refusing other values', async () => {
+    await writeYaml(baseYaml(`enrolmentToken: ${token}\nagentKind: cloud\ncloudLogging: false\n`));
+    expect(await loadAgentConfig({ env: {}, cwd: root })).toMatchObject({
+      agentKind: 'cloud',
+      cloudLogging: false,
+    });
+    const fromEnv = await loadAgentConfig({
+      env: { WEFT_AGENT_AGENT_KIND: 'private', WEFT_AGENT_CLOUD_LOGGING: 'TRUE' },
+      cwd: root,
+    });
+    expect(fromEnv).toMatchObject({ agentKind: 'private', cloudLogging: true });
+    const error = await configError(
+      loadAgentConfig({
+        env: { WEFT_AGENT_AGENT_KIND: 'hybrid', WEFT_AGENT_CLOUD_LOGGING: 'yes' },
+        cwd: root,
+      }),
+    );
+    expect(error.message).toBe(
+      [
+        'agentKind (WEFT_AGENT_AGENT_KIND) must be one of private, cloud',
+        'cloudLogging (WEFT_AGENT_CLOUD_LOGGING) must be true or false',
+      ].join('; '),
+    );
   });
 
   it('runs on the environment alone when there is no default config file', async () => {

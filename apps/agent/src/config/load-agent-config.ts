@@ -16,6 +16,7 @@ import {
   defaultFor,
   envNameFor,
   type SettingKey,
+  type SettingKind,
 } from './settings.js';
 
 export interface LoadAgentConfigOptions {
@@ -124,13 +125,18 @@ function readEnvironment(env: LoadAgentConfigOptions['env']): {
   return { values, problems };
 }
 
-function fromEnvText(kind: 'string' | 'integer' | 'list', text: string): unknown {
+function fromEnvText(kind: SettingKind, text: string): unknown {
   switch (kind) {
     case 'string':
       return text;
     case 'integer':
       // Anything but plain digits stays text, so validation reports "must be an integer".
       return /^-?\d+$/.test(text.trim()) ? Number(text.trim()) : text;
+    case 'boolean': {
+      // Only the two words; anything else stays text, so validation reports "must be true or false".
+      const word = text.trim().toLowerCase();
+      return word === 'true' ? true : word === 'false' ? false : text;
+    }
     case 'list':
       return text
         .split(',')
@@ -158,7 +164,7 @@ function validationProblems(input: AgentSettingsInput): ConfigProblem[] {
 
 // Decorators run bottom-up, so order alone cannot say which problem is most basic: report a missing
 // value or a wrong type before range and format complaints that follow from it.
-const MOST_BASIC_FIRST = ['isDefined', 'isString', 'isInt', 'isArray', 'isIn'];
+const MOST_BASIC_FIRST = ['isDefined', 'isString', 'isInt', 'isBoolean', 'isArray', 'isIn'];
 
 function firstMessage(constraints: Record<string, string>): string {
   const basic = MOST_BASIC_FIRST.find((name) => constraints[name] !== undefined);

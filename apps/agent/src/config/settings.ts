@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
 import type { AgentSettingsInput } from './agent-settings.input.js';
 
-export type SettingValue = string | number | readonly string[];
+export type SettingValue = string | number | boolean | readonly string[];
 
 /** How a WEFT_AGENT_* variable's text becomes a value (YAML values arrive already typed). */
-export type SettingKind = 'string' | 'integer' | 'list';
+export type SettingKind = 'string' | 'integer' | 'boolean' | 'list';
 
 export interface SettingSpec {
   readonly kind: SettingKind;
@@ -60,6 +60,22 @@ export const AGENT_SETTINGS: { readonly [K in SettingKey]-?: SettingSpec } = {
     secret: true,
     description:
       'One-time enrolment token from a user with Agent Install access. Required until the agent has an identity in stateDir; remove it afterwards. Prefer the environment variable over the file. Never logged.',
+  },
+  agentKind: {
+    kind: 'string',
+    default: 'private',
+    defaultText: 'private',
+    secret: false,
+    description:
+      'private (runs inside your network) or cloud (run by Weft for many organizations: refuses private-only connectors and, unless the organization allow-lists them, loopback, link-local and private addresses).',
+  },
+  cloudLogging: {
+    kind: 'boolean',
+    default: true,
+    defaultText: 'true',
+    secret: false,
+    description:
+      "true or false. With false only a run's status and record counts leave the agent: error messages stay in the local logs and Weft's activity log shows the error code only.",
   },
   stateDir: {
     kind: 'string',

@@ -1,7 +1,6 @@
 const BRAND = Symbol.for('weft.agent.run.error');
 
-export type AgentRunErrorCode =
-  'operation-runner-unavailable' | 'run-not-from-this-source' | 'run-directory-outside-work-dir';
+export type AgentRunErrorCode = 'run-directory-outside-work-dir';
 
 export class AgentRunError extends Error {
   readonly [BRAND] = true;

@@ -9,6 +9,26 @@ import {
 } from '../../test/support/fixtures.js';
 import { WorkDirectory } from '../storage/work-directory.js';
 import { RunLoop } from './run-loop.js';
+import type { ReleaseReason, RunAssignment, RunTracker } from './work-source.js';
+
+/** A queued source that also hears about run starts, and can refuse them. */
+class TrackingWorkSource extends QueuedWorkSource {
+  readonly trackers = new Map<string, RunTracker>();
+  readonly releaseReasons: ReleaseReason[] = [];
+  refuseStart = false;
+
+  async started(run: RunAssignment, tracker: RunTracker): Promise<void> {
+    if (this.refuseStart) throw Object.assign(new Error('lease expired'), { code: 'LEASE' });
+    this.trackers.set(run.runId, tracker);
+  }
+
+  override async release(run: RunAssignment, reason: ReleaseReason = 'shutdown'): Promise<void> {
+    this.releaseReasons.push(reason);
+    await super.release(run);
+  }
+}
+
+const NO_RECORDS = { read: 0, written: 0, failed: 0 };
 
 let root: string;
 let removeRoot: () => Promise<void>;
@@ -59,13 +79,14 @@ describe('RunLoop', () => {
     await until(() => workSource.completed.length === 2);
     expect(workSource.completed).toEqual(
       expect.arrayContaining([
-        { run: run('r1'), outcome: { status: 'succeeded' } },
+        { run: run('r1'), outcome: { status: 'succeeded', records: NO_RECORDS } },
         {
           run: run('r2'),
           outcome: {
             status: 'failed',
             errorCode: 'target-rejected',
             message: 'target rejected the batch',
+            records: NO_RECORDS,
           },
         },
       ]),
@@ -105,7 +126,9 @@ describe('RunLoop', () => {
     const report = await draining;
 
     expect(report).toEqual({ finishedRunIds: ['quick'], releasedRunIds: ['stuck'] });
-    expect(workSource.completed).toEqual([{ run: run('quick'), outcome: { status: 'succeeded' } }]);
+    expect(workSource.completed).toEqual([
+      { run: run('quick'), outcome: { status: 'succeeded', records: NO_RECORDS } },
+    ]);
     expect(workSource.released).toEqual([run('stuck')]);
     expect(stuck?.context.signal.aborted).toBe(true);
     expect(await readdir(workDirectory.path)).toEqual([]);
@@ -126,5 +149,55 @@ describe('RunLoop', () => {
     expect(await draining).toEqual({ finishedRunIds: [], releasedRunIds: ['late'] });
     expect(workSource.released).toEqual([run('late')]);
     expect(runner.started.size).toBe(0);
+  });
+
+  it('tells the source a run starts, relays its counts, and completes a cancelled run as cancelled', async () => {
+    const workSource = new TrackingWorkSource();
+    const runner = new ControlledRunner();
+    const runLoop = new RunLoop({
+      workSource,
+      operationRunner: runner,
+      workDirectory,
+      logger: capturedLogger().logger,
+      maxConcurrentRuns: 2,
+    });
+    runLoop.start();
+    workSource.push(run('c1'));
+    await runner.waitForStarted(1);
+    const started = runner.started.get('c1');
+    if (started === undefined) throw new Error('c1 did not start');
+    started.context.records.read = 7;
+    const tracker = workSource.trackers.get('c1');
+    expect(tracker?.records()).toEqual({ read: 7, written: 0, failed: 0 });
+    tracker?.cancel();
+    expect(started.context.signal.aborted).toBe(true);
+    await until(() => workSource.completed.length === 1);
+    expect(workSource.completed[0]?.outcome).toEqual({
+      status: 'cancelled',
+      records: { read: 7, written: 0, failed: 0 },
+    });
+    await runLoop.drain(100);
+  });
+
+  it('does not execute a run whose start the source refuses, and hands it back', async () => {
+    const workSource = new TrackingWorkSource();
+    workSource.refuseStart = true;
+    const runner = new ControlledRunner();
+    const runLoop = new RunLoop({
+      workSource,
+      operationRunner: runner,
+      workDirectory,
+      logger: capturedLogger().logger,
+      maxConcurrentRuns: 2,
+    });
+    runLoop.start();
+    workSource.push(run('x1'));
+    await until(() => workSource.released.length === 1);
+    expect(workSource.releaseReasons).toEqual(['not-started']);
+    expect(runner.started.size).toBe(0);
+    expect(workSource.completed).toEqual([]);
+    await until(() => runLoop.inFlightCount === 0);
+    expect(await readdir(workDirectory.path)).toEqual([]);
+    await runLoop.drain(100);
   });
 });

@@ -1,7 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@weft/log-schema';
 import type { WorkDirectory } from '../storage/work-directory.js';
-import type { OperationRunner, RunAssignment, RunOutcome, WorkSource } from './work-source.js';
+import type {
+  OperationRunner,
+  RecordCounts,
+  ReleaseReason,
+  RunAssignment,
+  RunOutcome,
+  WorkSource,
+} from './work-source.js';
 
 export interface RunLoopOptions {
   readonly workSource: WorkSource;
@@ -22,6 +29,9 @@ interface InFlightRun {
   readonly run: RunAssignment;
   readonly abort: AbortController;
   state: 'running' | 'finished' | 'released';
+  /** Set when the work source relayed a cancellation: the run then completes as `cancelled`. */
+  cancelled: boolean;
+  readonly records: RecordCounts;
   directory: string | undefined;
   settled: Promise<void>;
 }
@@ -99,7 +109,8 @@ export class RunLoop {
         run = await workSource.next(stopping);
         backoffMs = 0;
       } catch (error) {
-        if (stopping.aborted) break;
+        // The source gave up for good (e.g. the agent was revoked): the agent stops, no retry.
+        if (stopping.aborted || workSource.stopSignal?.aborted === true) break;
         backoffMs = Math.min(MAX_PULL_BACKOFF_MS, backoffMs === 0 ? 1000 : backoffMs * 2);
         logger.warn('pulling work failed; retrying', {
           error: errorSummary(error),
@@ -114,7 +125,7 @@ export class RunLoop {
       }
       if (stopping.aborted) {
         // Arrived while we were stopping: never started, so hand it straight back.
-        await this.#release(run);
+        await this.#release(run, 'shutdown');
         break;
       }
       if (this.#inFlight.has(run.runId)) {
@@ -132,6 +143,8 @@ export class RunLoop {
       run,
       abort: new AbortController(),
       state: 'running',
+      cancelled: false,
+      records: { read: 0, written: 0, failed: 0 },
       directory: undefined,
       settled: Promise.resolve(),
     };
@@ -152,15 +165,21 @@ export class RunLoop {
     try {
       entry.directory = await workDirectory.createRunDirectory();
       if (entry.state !== 'running') return; // released while the folder was being made
-      logger.info('run started');
+      if (!(await this.#reportStarted(entry, logger))) return;
+      logger.info('run started', { attempt: entry.run.attempt });
       await operationRunner.run(entry.run, {
         workDir: entry.directory,
         signal: entry.abort.signal,
         logger,
+        records: entry.records,
       });
-      outcome = { status: 'succeeded' };
+      outcome = entry.cancelled
+        ? { status: 'cancelled', records: { ...entry.records } }
+        : { status: 'succeeded', records: { ...entry.records } };
     } catch (error) {
-      outcome = { status: 'failed', ...errorSummary(error) };
+      outcome = entry.cancelled
+        ? { status: 'cancelled', records: { ...entry.records } }
+        : { status: 'failed', ...errorSummary(error), records: { ...entry.records } };
     } finally {
       // A released run's folder is removed by the release; everything else cleans up here.
       if (entry.state === 'running' && entry.directory !== undefined) {
@@ -169,8 +188,13 @@ export class RunLoop {
     }
     if (entry.state !== 'running') return;
     entry.state = 'finished';
-    if (outcome.status === 'succeeded') logger.info('run succeeded');
-    else logger.warn('run failed', { errorCode: outcome.errorCode, error: outcome.message });
+    if (outcome.status === 'failed')
+      logger.warn('run failed', {
+        errorCode: outcome.errorCode,
+        error: outcome.message,
+        records: outcome.records,
+      });
+    else logger.info(`run ${outcome.status}`, { records: outcome.records });
     try {
       await workSource.complete(entry.run, outcome);
     } catch (error) {
@@ -178,17 +202,44 @@ export class RunLoop {
     }
   }
 
+  /** Tells the work source the run starts; false (run handed back, not executed) when it refuses. */
+  async #reportStarted(entry: InFlightRun, logger: Logger): Promise<boolean> {
+    const { workSource } = this.#options;
+    if (workSource.started === undefined) return true;
+    try {
+      await workSource.started(entry.run, {
+        records: () => ({ ...entry.records }),
+        cancel: () => {
+          if (entry.state !== 'running' || entry.cancelled) return;
+          entry.cancelled = true;
+          logger.info('run cancellation requested; stopping the run');
+          entry.abort.abort(new Error('the run was cancelled'));
+        },
+      });
+      return true;
+    } catch (error) {
+      if (workSource.stopSignal?.aborted !== true)
+        logger.error('reporting the run start failed; handing it back', {
+          error: errorSummary(error),
+        });
+      entry.state = 'released';
+      if (entry.directory !== undefined) await this.#removeDirectory(entry.directory);
+      await this.#release(entry.run, 'not-started');
+      return false;
+    }
+  }
+
   async #releaseUnfinished(entry: InFlightRun): Promise<void> {
     entry.state = 'released';
     entry.abort.abort(new Error('shutdown grace period over'));
     if (entry.directory !== undefined) await this.#removeDirectory(entry.directory);
-    await this.#release(entry.run);
+    await this.#release(entry.run, 'shutdown');
   }
 
-  async #release(run: RunAssignment): Promise<void> {
+  async #release(run: RunAssignment, reason: ReleaseReason): Promise<void> {
     this.#released.push(run.runId);
     try {
-      await this.#options.workSource.release(run, 'shutdown');
+      await this.#options.workSource.release(run, reason);
       this.#options.logger.info('run handed back to the agent group', { runId: run.runId });
     } catch (error) {
       this.#options.logger.error('handing the run back failed', {

@@ -139,6 +139,14 @@ export class ControlledRunner implements OperationRunner {
   }
 }
 
-export function run(runId: string): RunAssignment {
-  return { runId, operationId: `op-${runId}` };
+export function run(runId: string, operation: unknown = { version: 1 }): RunAssignment {
+  return {
+    runId,
+    operationId: `op-${runId}`,
+    environmentId: 'env-1',
+    attempt: 1,
+    maxAttempts: 3,
+    idempotencyKey: `run-${runId}`,
+    operation,
+  };
 }

@@ -39,6 +39,9 @@ const BATCH = 500;
 export class RunEvents {
   #stopped = false;
   #loop: Promise<void> | undefined;
+  #messages: { stop(): void } | undefined;
+  readonly #buffer: JsMsg[] = [];
+  #flushing: Promise<void> | undefined;
 
   constructor(
     private readonly db: DataSource,
@@ -53,7 +56,9 @@ export class RunEvents {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#messages?.stop();
     await this.#loop;
+    await this.#flushing;
   }
 
   async #consume(): Promise<void> {
@@ -61,12 +66,14 @@ export class RunEvents {
     while (!this.#stopped) {
       try {
         const consumer = await js.consumers.get(EVENT_STREAM, EVENT_CONSUMER);
-        while (!this.#stopped) {
-          const batch: JsMsg[] = [];
-          const messages = await consumer.fetch({ max_messages: BATCH, expires: 1000 });
-          for await (const message of messages) batch.push(message);
-          if (batch.length > 0) await this.apply(batch);
+        const messages = await consumer.consume({ max_messages: BATCH });
+        this.#messages = messages;
+        // Each event is applied as soon as it arrives; what arrives meanwhile is applied together.
+        for await (const message of messages) {
+          this.#buffer.push(message);
+          this.#flushing ??= this.#flush();
         }
+        await this.#flushing;
       } catch (error) {
         if (this.#stopped) return;
         this.logger.error('reading agent events failed; retrying', {
@@ -74,6 +81,14 @@ export class RunEvents {
         });
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
+    }
+  }
+
+  async #flush(): Promise<void> {
+    try {
+      while (this.#buffer.length > 0) await this.apply(this.#buffer.splice(0, BATCH));
+    } finally {
+      this.#flushing = undefined;
     }
   }
 
@@ -136,6 +151,9 @@ export async function applyRunEvent(
   const agentId = isUuid(payload.agentId) ? payload.agentId : null;
   const attempt = count(payload.attempt);
   const scope = [tx.orgId, where.environmentId, where.agentGroupId, payload.runId];
+  // When the gateway relayed it (the agent's report), not when this replica got round to it;
+  // never in the future of this clock.
+  const at = new Date(Math.min(Date.parse(envelope.time), Date.now())).toISOString();
   const inScope = `org_id = $1 AND environment_id = $2 AND group_id = $3 AND id = $4`;
   switch (envelope.type as RunEventType) {
     case 'run.started': {
@@ -149,9 +167,9 @@ export async function applyRunEvent(
       await changeRows(
         tx,
         `UPDATE runs SET status = 'running', agent_id = $5, attempts = GREATEST(attempts, $6),
-                started_at = COALESCE(started_at, now())
+                started_at = COALESCE(started_at, $7::timestamptz)
          WHERE ${inScope}`,
-        [...scope, agentId, attempt],
+        [...scope, agentId, attempt, at],
       );
       if (attempt > 1) {
         const previous = current.agent_id;
@@ -184,8 +202,8 @@ export async function applyRunEvent(
       const records = payload.records ?? {};
       const { count: changed } = await changeRows(
         tx,
-        `UPDATE runs SET status = $5, completed_at = now(), agent_id = COALESCE($6, agent_id),
-                started_at = COALESCE(started_at, now()), attempts = GREATEST(attempts, $7),
+        `UPDATE runs SET status = $5, completed_at = $13::timestamptz, agent_id = COALESCE($6, agent_id),
+                started_at = COALESCE(started_at, $13::timestamptz), attempts = GREATEST(attempts, $7),
                 records_read = $8, records_written = $9, records_failed = $10,
                 error_code = $11, message = $12
          WHERE ${inScope} AND status IN ('pending', 'running')`,
@@ -199,6 +217,7 @@ export async function applyRunEvent(
           count(records.failed),
           status === 'succeeded' ? null : (text(payload.error?.code, 100) ?? status),
           text(payload.error?.message, 2000),
+          at,
         ],
       );
       if (changed === 0) {

@@ -1,0 +1,147 @@
+import {
+  ConnectorError,
+  createEgressGuard,
+  type ConnectorContext,
+  type ConnectorDefinition,
+  type HostResolver,
+} from '@weft/connector-sdk';
+import { compileMapping, MappingError, parseMappingDocument } from '@weft/transform';
+import type { AgentKind } from '../config/agent-settings.input.js';
+import { registerSecret } from '../gateway/gateway-client.js';
+import { resolveRunSecrets, runSecretValuesOf } from '../secrets/resolve-run-secrets.js';
+import type { SecretReferencePolicy } from '../secrets/secret-reference-policy.js';
+import type { OperationRunner, RunAssignment, RunContext } from '../runs/work-source.js';
+import { builtInConnectors, ConnectorRegistry } from './connector-registry.js';
+import { parseOperation, type ConnectorStep } from './operation.js';
+import { OperationRunError } from './operation-run.error.js';
+import { runRecordPipeline, type RecordPipeline } from './record-pipeline.js';
+import { RunRecordFiles } from './run-record-files.js';
+
+export interface ConnectorOperationRunnerOptions {
+  readonly agentKind: AgentKind;
+  /** Where the success and failed record files go. */
+  readonly logDir: string;
+  /** What env:/file: secret references may reach (config.secretReferences). */
+  readonly secretReferences: SecretReferencePolicy;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The allow-list; default: the built-in connectors (plugins are added here). */
+  readonly connectors?: readonly ConnectorDefinition[];
+  /** For the egress guard; default: the system resolver. */
+  readonly resolver?: HostResolver;
+  readonly now?: () => Date;
+}
+
+/**
+ * Runs operation version 1: source connector → @weft/transform mapping → target connector, with the
+ * record counts kept in the run context, failed and succeeded records filed in logDir, and every
+ * connection under the organization's egress rules.
+ */
+export class ConnectorOperationRunner implements OperationRunner {
+  readonly #options: ConnectorOperationRunnerOptions;
+  readonly #registry: ConnectorRegistry;
+
+  constructor(options: ConnectorOperationRunnerOptions) {
+    this.#options = options;
+    this.#registry = new ConnectorRegistry(
+      options.connectors ?? builtInConnectors(),
+      options.agentKind,
+    );
+  }
+
+  /** The connector types this agent runs. */
+  get connectorTypes(): string[] {
+    return this.#registry.types;
+  }
+
+  async run(run: RunAssignment, context: RunContext): Promise<void> {
+    const operation = parseOperation(run.operation);
+    // Everything is checked before any I/O: connectors, their configs, the mapping.
+    const source = this.#step(operation.source, 'source');
+    const target = this.#step(operation.target, 'target');
+    const mapping = operation.mapping === undefined ? undefined : compile(operation.mapping);
+    if (source === undefined) {
+      if (operation.target !== undefined || mapping !== undefined)
+        context.logger.info('the operation has no source: nothing to read');
+      return;
+    }
+
+    const resolved = await resolveRunSecrets(operation.secrets, this.#options.secretReferences, {
+      env: this.#options.env,
+    });
+    for (const value of runSecretValuesOf(resolved)) registerSecret(context.logger, value);
+    const secrets = new Map(resolved.map((secret) => [secret.name, secret]));
+
+    const connectorContext: ConnectorContext = {
+      runId: run.runId,
+      idempotencyKey: run.idempotencyKey,
+      signal: context.signal,
+      logger: context.logger,
+      secrets: { get: (name) => secrets.get(name)?.value.reveal() },
+      egress: createEgressGuard({
+        agentKind: this.#options.agentKind,
+        allow: operation.egress.allow,
+        deny: operation.egress.deny,
+        ...(this.#options.resolver === undefined ? {} : { resolver: this.#options.resolver }),
+      }),
+      agentKind: this.#options.agentKind,
+      workDir: context.workDir,
+    };
+    const files = new RunRecordFiles(
+      this.#options.logDir,
+      run.runId,
+      (this.#options.now ?? (() => new Date()))(),
+    );
+    const pipeline: RecordPipeline = {
+      source,
+      ...(mapping === undefined
+        ? {}
+        : { mapping: { compiled: mapping, run: mapping.createRunContext() } }),
+      ...(target === undefined ? {} : { target }),
+      chunkRecords: operation.chunkRecords,
+      context: connectorContext,
+      counts: context.records,
+      files,
+    };
+    try {
+      await runRecordPipeline(pipeline);
+    } catch (error) {
+      if (context.signal.aborted) throw new ConnectorError('cancelled', 'the run was stopped');
+      if (MappingError.is(error)) throw new OperationRunError('mapping_failed', error.message);
+      throw error;
+    } finally {
+      await files.close();
+    }
+    if (context.signal.aborted) throw new ConnectorError('cancelled', 'the run was stopped');
+  }
+
+  #step(
+    step: ConnectorStep | undefined,
+    role: 'source' | 'target',
+  ): { connector: ConnectorDefinition; config: unknown } | undefined {
+    if (step === undefined) return undefined;
+    const connector = this.#registry.connector(step.connector, role);
+    if (role === 'source' && connector.read === undefined) {
+      throw new OperationRunError(
+        'connector_cannot_read',
+        `the ${step.connector} connector cannot be a source`,
+      );
+    }
+    if (role === 'target' && connector.write === undefined) {
+      throw new OperationRunError(
+        'connector_cannot_write',
+        `the ${step.connector} connector cannot be a target`,
+      );
+    }
+    return { connector, config: connector.validate(step.config) };
+  }
+}
+
+function compile(document: unknown) {
+  try {
+    const parsed = typeof document === 'string' ? parseMappingDocument(document) : document;
+    return compileMapping(parsed);
+  } catch (error) {
+    if (MappingError.is(error)) throw new OperationRunError('invalid_mapping', error.message);
+    throw error;
+  }
+}

@@ -1,0 +1,51 @@
+import { createHttpConnector, type ConnectorDefinition } from '@weft/connector-sdk';
+import { BUILT_IN_CONNECTORS } from '@weft/connectors';
+import type { AgentKind } from '../config/agent-settings.input.js';
+import { OperationRunError } from './operation-run.error.js';
+
+/** The built-in connectors every agent ships with: PostgreSQL, S3, local files, and HTTP/REST. */
+export function builtInConnectors(): ConnectorDefinition[] {
+  return [...BUILT_IN_CONNECTORS, createHttpConnector() as ConnectorDefinition];
+}
+
+/**
+ * The allow-list of connector types this agent runs. An operation naming anything else fails;
+ * a private-only connector (local files) fails on a cloud agent.
+ */
+export class ConnectorRegistry {
+  readonly #byType = new Map<string, ConnectorDefinition>();
+
+  constructor(
+    connectors: readonly ConnectorDefinition[],
+    readonly agentKind: AgentKind,
+  ) {
+    for (const connector of connectors) {
+      if (this.#byType.has(connector.type)) {
+        throw new Error(`connector type ${connector.type} is registered twice`);
+      }
+      this.#byType.set(connector.type, connector);
+    }
+  }
+
+  get types(): string[] {
+    return [...this.#byType.keys()];
+  }
+
+  /** The connector for `type`, or OperationRunError connector_not_allowed / private_only. */
+  connector(type: string, step: 'source' | 'target'): ConnectorDefinition {
+    const connector = this.#byType.get(type);
+    if (connector === undefined) {
+      throw new OperationRunError(
+        'connector_not_allowed',
+        `the ${step} connector type ${JSON.stringify(type.slice(0, 100))} is not installed on this agent`,
+      );
+    }
+    if (connector.privateOnly === true && this.agentKind === 'cloud') {
+      throw new OperationRunError(
+        'private_only',
+        `the ${step} connector ${type} runs on private agents only`,
+      );
+    }
+    return connector;
+  }
+}
