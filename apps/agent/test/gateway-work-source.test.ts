@@ -101,13 +101,38 @@ describe('GatewayWorkSource', () => {
     const abort = new AbortController();
     const pending = source.next(abort.signal);
     await until(() => gateway.callsTo('/agent/v1/work').length === 1);
-    expect(gateway.callsTo('/agent/v1/work')[0]?.body).toEqual({ waitSeconds: 25 });
+    // As many runs as it has free slots (2).
+    expect(gateway.callsTo('/agent/v1/work')[0]?.body).toEqual({ waitSeconds: 25, max: 2 });
     const abortedAt = Date.now();
     abort.abort();
     expect(await pending).toBeNull();
     expect(Date.now() - abortedAt).toBeLessThan(1000);
     await until(() => gateway.abandonedPolls === 1);
     await source.close();
+  });
+
+  it('takes a burst of runs in one poll, as many as it has free slots', async () => {
+    const { source } = workSource();
+    for (const runId of ['run-a', 'run-b', 'run-c']) {
+      gateway.pushRun({ runId, operation: { version: 1 } });
+    }
+    const signal = new AbortController().signal;
+    const first = await source.next(signal);
+    const second = await source.next(signal);
+    expect([first?.runId, second?.runId]).toEqual(['run-a', 'run-b']);
+    // Both came in one answer: two free slots, so it asked for two, and run-c stayed queued.
+    expect(gateway.callsTo('/agent/v1/work')).toHaveLength(1);
+    await source.close();
+  });
+
+  it('hands back a run it received but never started when it closes', async () => {
+    const { source } = workSource();
+    for (const runId of ['run-a', 'run-b']) gateway.pushRun({ runId, operation: { version: 1 } });
+    expect((await source.next(new AbortController().signal))?.runId).toBe('run-a');
+    await source.close();
+    const released = gateway.callsTo('/agent/v1/runs/release');
+    expect(released).toHaveLength(1);
+    expect(typeof released[0]?.body['lease']).toBe('string');
   });
 
   it('asks again after an empty poll (204) and hands over the run with what the protocol gives', async () => {

@@ -64,7 +64,7 @@ describe('the weft-agent process', () => {
       expect(stdout).toContain(`  ${key}\n`);
       expect(stdout).toContain(envNameFor(key));
     }
-  });
+  }, 60_000);
 
   it('rejects a bad setting with one line on stderr naming it, and exit code 2', async () => {
     const env = {
@@ -77,13 +77,13 @@ describe('the weft-agent process', () => {
     expect(stderr).toBe(
       'weft-agent: invalid configuration: gatewayUrl (WEFT_AGENT_GATEWAY_URL) must be an https URL (plain http is accepted only for a loopback host)\n',
     );
-  });
+  }, 60_000);
 
   it('rejects an unknown flag with one line and exit code 2', async () => {
     const { code, stderr } = await spawnAgent(['--gateway', 'https://x.example.com'], {}).exited;
     expect(code).toBe(2);
     expect(stderr).toBe('weft-agent: unknown option --gateway (see weft-agent --help)\n');
-  });
+  }, 60_000);
 
   it('starts from agent.yaml plus environment, sweeps leftovers, and stops cleanly on SIGTERM without leaking the token', async () => {
     const configFile = join(root, 'agent.yaml');
@@ -131,13 +131,13 @@ describe('the weft-agent process', () => {
       ]),
     );
     expect(stdout).not.toContain(token);
-  });
+  }, 60_000);
 
   it('runs the built command bin/weft-agent.js', async () => {
     const { code, stdout } = await spawnAgent(['--version'], {}, 'bin/weft-agent.js').exited;
     expect(code).toBe(0);
     expect(stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
-  });
+  }, 60_000);
 
   it('enrols with a gateway, runs an operation end to end, and files its records', async () => {
     const gateway = await new GatewayDouble().start();
@@ -175,7 +175,9 @@ describe('the weft-agent process', () => {
           target: { connector: 'http', config: { url } },
         },
       });
+      const deadline = Date.now() + 45_000;
       while (gateway.callsTo('/agent/v1/runs/complete').length === 0) {
+        if (Date.now() > deadline) throw new Error('the run was not completed within 45 s');
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
       process.kill(agent.pid, 'SIGTERM');
@@ -201,5 +203,5 @@ describe('the weft-agent process', () => {
       await gateway.stop();
       await new Promise((resolve) => endpoint.close(resolve));
     }
-  });
+  }, 60_000);
 });

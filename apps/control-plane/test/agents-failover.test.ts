@@ -195,20 +195,23 @@ describe('three agents of one group on real NATS JetStream, one killed mid-run',
     // Each run's outcome was applied once: a second outcome would show as outcome_ignored.
     expect(succeeded.length).toBeGreaterThanOrEqual(RUNS - caught.length);
 
-    // The killed agent's runs went to another agent, and their history says so.
-    const taken = rows.filter((r) => caught.some((c) => c.id === r.id));
-    expect(taken.length).toBe(caught.length);
-    for (const run of taken) {
-      expect(run.agent_id).not.toBe(victimId);
-      expect(run.status).toBe('succeeded');
-    }
+    // The killed agent's unfinished runs went to another agent, and their history says so.
+    // (One it finished between the query above and the kill simply stays its own.)
     const handovers = await sqlRows<{ run_id: string; detail: string }>(
       database.url,
       `SELECT run_id, detail FROM run_events WHERE kind = 'handed_over' AND run_id = ANY($1::uuid[])`,
       [caught.map((c) => c.id)],
     );
-    expect(new Set(handovers.map((h) => h.run_id))).toEqual(new Set(caught.map((c) => c.id)));
-    for (const handover of handovers) expect(handover.detail).toContain(`from agent ${victimId}`);
+    const takenOver = rows.filter(
+      (r) => caught.some((c) => c.id === r.id) && r.agent_id !== victimId,
+    );
+    expect(takenOver.length).toBeGreaterThanOrEqual(1);
+    for (const run of rows.filter((r) => caught.some((c) => c.id === r.id))) {
+      expect(run.status).toBe('succeeded');
+      const handover = handovers.find((h) => h.run_id === run.id);
+      if (run.agent_id === victimId) expect(handover).toBeUndefined();
+      else expect(handover?.detail).toContain(`from agent ${victimId}`);
+    }
 
     // Every succeeded run reached the target under its own idempotency key.
     const keys = [...writes.keys()];

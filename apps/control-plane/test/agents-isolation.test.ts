@@ -139,22 +139,22 @@ describe('agent isolation through the gateway, on the production NATS permission
     }
     const first = await agents.a1!.call('work', { waitSeconds: 5 });
     expect(first.status).toBe(200);
-    expect(first.body.run.runId).toBe(mine.runId);
-    expect(first.body.run.environmentId).toBe(acme.environments[0]);
+    expect(first.body.runs[0].run.runId).toBe(mine.runId);
+    expect(first.body.runs[0].run.environmentId).toBe(acme.environments[0]);
     // Nothing else for it: the other group's and the other organization's runs stay queued.
     expect((await agents.a1!.call('work', { waitSeconds: 2 })).status).toBe(204);
 
     const theirs = await agents.b1!.call('work', { waitSeconds: 5 });
-    expect(theirs.body.run.runId).toBe(otherOrg.runId);
+    expect(theirs.body.runs[0].run.runId).toBe(otherOrg.runId);
     const sibling = await agents.a2!.call('work', { waitSeconds: 5 });
-    expect(sibling.body.run.runId).toBe(otherEnvironment.runId);
+    expect(sibling.body.runs[0].run.runId).toBe(otherEnvironment.runId);
 
     // Another agent's lease, as is or re-signed by nobody, affects nothing.
     const done = { status: 'succeeded', records: { read: 1, written: 1, failed: 0 } };
     for (const lease of [
-      theirs.body.lease,
-      sibling.body.lease,
-      tamper(theirs.body.lease, agents.a1!.agentId),
+      theirs.body.runs[0].lease,
+      sibling.body.runs[0].lease,
+      tamper(theirs.body.runs[0].lease, agents.a1!.agentId),
     ]) {
       for (const path of ['runs/complete', 'runs/progress', 'runs/started', 'runs/release']) {
         const reply = await agents.a1!.call(path, { lease, ...done });
@@ -162,15 +162,18 @@ describe('agent isolation through the gateway, on the production NATS permission
       }
     }
     // The owners' own reports go through; the cross-agent attempts changed nothing.
-    expect((await agents.a1!.call('runs/started', { lease: first.body.lease })).status).toBe(200);
     expect(
-      (await agents.a1!.call('runs/complete', { lease: first.body.lease, ...done })).status,
+      (await agents.a1!.call('runs/started', { lease: first.body.runs[0].lease })).status,
+    ).toBe(200);
+    expect(
+      (await agents.a1!.call('runs/complete', { lease: first.body.runs[0].lease, ...done })).status,
     ).toBe(204);
     await waitFor(async () => (await statusOf(mine.runId)) === 'succeeded');
     expect(await statusOf(otherOrg.runId)).toBe('pending');
     expect(await statusOf(otherEnvironment.runId)).toBe('pending');
     expect(
-      (await agents.b1!.call('runs/complete', { lease: theirs.body.lease, ...done })).status,
+      (await agents.b1!.call('runs/complete', { lease: theirs.body.runs[0].lease, ...done }))
+        .status,
     ).toBe(204);
     await waitFor(async () => (await statusOf(otherOrg.runId)) === 'succeeded');
   }, 60_000);

@@ -16,7 +16,7 @@ import {
   cancelRequested,
   completionBody,
   countsOf,
-  parseWorkAnswer,
+  parseWorkAnswers,
 } from './work-protocol.js';
 
 export interface GatewayWorkSourceOptions {
@@ -54,6 +54,8 @@ export class GatewayWorkSource implements WorkSource {
   readonly description: string;
   readonly #options: GatewayWorkSourceOptions;
   readonly #held = new Map<string, HeldRun>();
+  /** Runs the gateway handed over together, not yet taken by the run loop (their leases are held). */
+  readonly #ready: RunAssignment[] = [];
   #heartbeat: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -69,18 +71,26 @@ export class GatewayWorkSource implements WorkSource {
   async next(signal: AbortSignal): Promise<RunAssignment | null> {
     const { client } = this.#options;
     while (!signal.aborted) {
+      const ready = this.#ready.shift();
+      if (ready !== undefined) return ready;
       try {
         await client.identity(signal);
         this.#startHeartbeat();
+        // As many runs as there are free slots (the loop asks when one is free): one round trip
+        // brings a burst of runs instead of one each.
+        const max = Math.max(1, this.#options.maxConcurrentRuns - this.#held.size);
         const answer = await client.call(
           '/agent/v1/work',
-          { waitSeconds: this.#options.waitSeconds ?? DEFAULT_WAIT_SECONDS },
+          { waitSeconds: this.#options.waitSeconds ?? DEFAULT_WAIT_SECONDS, max },
           { signal },
         );
         if (answer.status === 204) continue; // nothing came within waitSeconds: ask again
-        const run = parseWorkAnswer(answer.body);
-        this.#held.set(run.runId, { lease: run.lease });
-        return run;
+        const [run, ...more] = parseWorkAnswers(answer.body);
+        for (const assignment of [run!, ...more]) {
+          this.#held.set(assignment.runId, { lease: assignment.lease });
+        }
+        this.#ready.push(...more);
+        return run!;
       } catch (error) {
         if (signal.aborted && !this.stopSignal.aborted) return null;
         throw error;
@@ -121,6 +131,11 @@ export class GatewayWorkSource implements WorkSource {
   }
 
   async close(): Promise<void> {
+    // Runs received but never started go straight back to the group (best effort: if this
+    // fails, their leases run out and JetStream hands them on anyway).
+    for (const run of this.#ready.splice(0)) {
+      await this.release(run, 'not-started').catch(() => undefined);
+    }
     this.#closed = true;
     clearInterval(this.#heartbeat);
     for (const held of this.#held.values()) clearInterval(held.progressTimer);

@@ -1,5 +1,5 @@
 import { SecretValue } from '../config/secret-value.js';
-import { completionBody, parseWorkAnswer } from './work-protocol.js';
+import { completionBody, parseWorkAnswer, parseWorkAnswers } from './work-protocol.js';
 
 const records = { read: 3, written: 2, failed: 1 };
 
@@ -63,5 +63,15 @@ describe('parseWorkAnswer', () => {
         JSON.parse(JSON.stringify(body)) as unknown, // drops undefined like the wire would
       );
     expect(parse).toThrow(reason);
+  });
+
+  it('reads every run of a batched answer, and refuses an empty or missing list', () => {
+    const second = { ...answer, lease: 'lease-2', run: { ...answer.run, runId: 'r2' } };
+    expect(parseWorkAnswers({ runs: [answer, second] }).map((run) => run.runId)).toEqual([
+      'r1',
+      'r2',
+    ]);
+    expect(() => parseWorkAnswers({ runs: [] })).toThrow('runs must be a non-empty list');
+    expect(() => parseWorkAnswers(answer)).toThrow('runs must be a non-empty list');
   });
 });

@@ -6,6 +6,15 @@ import { AgentGatewayError } from './gateway.error.js';
 export const DEFAULT_WAIT_SECONDS = 25;
 
 /** A 200 answer of POST /agent/v1/work as a RunAssignment; anything malformed is a protocol error. */
+/** The runs of a 200 answer to POST /agent/v1/work: `{ runs: [{ lease, leaseSeconds, run }] }`. */
+export function parseWorkAnswers(body: unknown): Array<RunAssignment & { lease: SecretValue }> {
+  const runs = asObject(body, 'the answer')['runs'];
+  if (!Array.isArray(runs) || runs.length === 0)
+    throw protocolError('runs must be a non-empty list');
+  return runs.map((entry) => parseWorkAnswer(entry));
+}
+
+/** One `{ lease, leaseSeconds, run }` of a work answer. */
 export function parseWorkAnswer(body: unknown): RunAssignment & { lease: SecretValue } {
   const answer = asObject(body, 'the answer');
   const run = asObject(answer['run'], 'run');

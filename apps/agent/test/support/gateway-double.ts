@@ -217,22 +217,27 @@ export class GatewayDouble {
       return;
     }
     if (revoked()) return error(res, 401, 'AGENT_REVOKED');
-    const run = this.#queue.shift();
-    if (run === undefined) return send(res, 204);
-    const lease = `lease_${randomBytes(16).toString('base64url')}`;
-    this.#leases.set(lease, { runId: run.runId, agentId });
+    const max = Math.min(64, Math.max(1, Number(body['max'] ?? 1)));
+    const runs = this.#queue.splice(0, max);
+    if (runs.length === 0) return send(res, 204);
     send(res, 200, {
-      lease,
-      leaseSeconds: this.leaseSeconds,
-      run: {
-        runId: run.runId,
-        operationId: `op-${run.runId}`,
-        environmentId: 'env-1',
-        attempt: run.attempt ?? 1,
-        maxAttempts: 3,
-        idempotencyKey: `run-${run.runId}`,
-        operation: run.operation,
-      },
+      runs: runs.map((run) => {
+        const lease = `lease_${randomBytes(16).toString('base64url')}`;
+        this.#leases.set(lease, { runId: run.runId, agentId });
+        return {
+          lease,
+          leaseSeconds: this.leaseSeconds,
+          run: {
+            runId: run.runId,
+            operationId: `op-${run.runId}`,
+            environmentId: 'env-1',
+            attempt: run.attempt ?? 1,
+            maxAttempts: 3,
+            idempotencyKey: `run-${run.runId}`,
+            operation: run.operation,
+          },
+        };
+      }),
     });
   }
 }

@@ -90,6 +90,13 @@ export class WorkRequest {
   @Min(1)
   @Max(25)
   waitSeconds?: number;
+
+  /** How many runs the agent can start now (its free run slots). */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  max?: number;
 }
 
 export class LeaseRequest {

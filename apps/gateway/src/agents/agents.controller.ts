@@ -169,22 +169,23 @@ export class AgentsController {
     @Req() request: AgentRequest,
     @Res({ passthrough: true }) response: ClosableResponse,
     @Body() body: WorkRequest,
-  ): Promise<RunAssignment | undefined> {
+  ): Promise<{ runs: RunAssignment[] } | undefined> {
     const agent = agentOf(request);
     const gone = new AbortController();
     response.on('close', () => {
       if (!response.writableEnded) gone.abort();
     });
-    const assignment = await this.dispatch.next(
+    const runs = await this.dispatch.next(
       agent,
       (body.waitSeconds ?? 25) * 1000,
       gone.signal,
+      body.max ?? 1,
     );
-    if (assignment === null) {
+    if (runs.length === 0) {
       response.status(204);
       return undefined;
     }
-    return assignment;
+    return { runs };
   }
 
   @Post('runs/started')

@@ -72,40 +72,62 @@ export class RunDispatch {
     this.#js = nats.jetstream();
   }
 
-  /** The next run for the agent's group, waiting up to `waitMs`; null when none came. */
+  /**
+   * Up to `max` runs for the agent's group: what is queued now, or else the first to arrive within
+   * `waitMs` together with whatever is queued behind it. Empty when none came.
+   */
   async next(
     identity: AgentIdentity,
     waitMs: number,
     gone: AbortSignal,
-  ): Promise<RunAssignment | null> {
+    max = 1,
+  ): Promise<RunAssignment[]> {
     const deadline = Date.now() + waitMs;
     while (!gone.aborted) {
       const remaining = deadline - Date.now();
-      if (remaining < 1000) return null;
+      if (remaining < 1000) return [];
       const queue = await this.#consumer(identity);
       if (queue === undefined) {
         // No run was ever queued for the group: its consumer appears with the first one.
         await sleep(Math.min(remaining, 2000), gone);
         continue;
       }
-      let message: JsMsg | null;
+      let messages: JsMsg[];
       try {
-        message = await queue.consumer.next({ expires: remaining });
+        messages = await this.#queued(identity, max);
+        if (messages.length === 0) {
+          const first = await queue.consumer.next({ expires: remaining });
+          if (first === null) continue;
+          messages = [first, ...(max > 1 ? await this.#queued(identity, max - 1) : [])];
+        }
       } catch (error) {
         this.#consumers.delete(consumerName(identity));
         this.logger.warn('pulling runs failed; retrying', { error: describe(error) });
         await sleep(Math.min(remaining, 1000), gone);
         continue;
       }
-      if (message === null) continue;
       if (gone.aborted) {
-        message.nak();
-        return null;
+        for (const message of messages) message.nak();
+        return [];
       }
-      const assignment = this.#assign(identity, message, queue.ackWaitMs);
-      if (assignment !== undefined) return assignment;
+      const assignments = messages
+        .map((message) => this.#assign(identity, message, queue.ackWaitMs))
+        .filter((assignment): assignment is RunAssignment => assignment !== undefined);
+      if (assignments.length > 0) return assignments;
     }
-    return null;
+    return [];
+  }
+
+  /** What the group's consumer holds right now, up to `max` (a no-wait pull: nothing lingers). */
+  async #queued(identity: AgentIdentity, max: number): Promise<JsMsg[]> {
+    const messages: JsMsg[] = [];
+    for await (const message of this.#js.fetch(RUN_STREAM, consumerName(identity), {
+      batch: max,
+      no_wait: true,
+    })) {
+      messages.push(message);
+    }
+    return messages;
   }
 
   /** Checks a delivery before an agent may have it; undefined (and the delivery settled) if not. */
