@@ -69,9 +69,10 @@ export async function startGateway(
   env: Record<string, string>,
   tls?: { certFile: string; keyFile: string; ca: string },
 ): Promise<TestGateway> {
-  const port = await closedPort();
+  // A given GATEWAY_PORT (a restart on the same address) wins over a fresh one.
+  const port = env.GATEWAY_PORT ?? String(await closedPort());
   const gateway = startProcess('gateway', 'gateway', {
-    GATEWAY_PORT: String(port),
+    GATEWAY_PORT: port,
     GATEWAY_HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     ...(tls ? { TLS_CERT_FILE: tls.certFile, TLS_KEY_FILE: tls.keyFile } : {}),

@@ -45,6 +45,7 @@ describe('three agents of one group on real NATS JetStream, one killed mid-run',
   let source: Listening;
   let target: Listening;
   const agentProcesses: TestProcess[] = [];
+  const tokenKey = gatewayTokenKey();
   // What the target received: idempotency key → times.
   const writes = new Map<string, number>();
 
@@ -58,7 +59,7 @@ describe('three agents of one group on real NATS JetStream, one killed mid-run',
     stopControlPlane = started.stop;
     runs = started.controlPlane.dependencies.runs;
     agents = started.controlPlane.dependencies.agents;
-    gateway = await startGateway({ NATS_URL: testNatsUrl(), GATEWAY_TOKEN_KEY: gatewayTokenKey() });
+    gateway = await startGateway({ NATS_URL: testNatsUrl(), GATEWAY_TOKEN_KEY: tokenKey });
     // The source answers after 300 ms, so a run is in flight long enough to be caught by a kill.
     source = await listenOn(
       createServer((_request, response) => {
@@ -217,4 +218,37 @@ describe('three agents of one group on real NATS JetStream, one killed mid-run',
     const keys = [...writes.keys()];
     for (const run of succeeded) expect(keys.some((key) => key.includes(run.id))).toBe(true);
   }, 240_000);
+
+  it('carries on through a gateway crash: a new gateway with the same key takes the agents back', async () => {
+    const port = new URL(gateway.url).port;
+    await gateway.kill('SIGKILL');
+    gateway = await startGateway({
+      NATS_URL: testNatsUrl(),
+      GATEWAY_TOKEN_KEY: tokenKey,
+      GATEWAY_PORT: port,
+    });
+    const operation = { version: 1 as const };
+    const submitted: string[] = [];
+    for (let i = 0; i < 30; i += 1) {
+      const { runId } = await runs.submit(
+        orgId,
+        { environmentId, groupId, operationId: 'after-restart', operation },
+        actor,
+      );
+      submitted.push(runId);
+    }
+    const ended = await eventually(
+      async () => {
+        const rows = await sqlRows<{ status: string }>(
+          database.url,
+          `SELECT status FROM runs WHERE id = ANY($1::uuid[]) AND status IN ('succeeded', 'failed', 'cancelled')`,
+          [submitted],
+        );
+        return rows.length === submitted.length ? rows : undefined;
+      },
+      90_000,
+      'the runs submitted after the restart to end',
+    );
+    expect(ended.every((row) => row.status === 'succeeded')).toBe(true);
+  }, 120_000);
 });

@@ -19,7 +19,12 @@ export class NdjsonAppender {
   }
 
   async append(value: unknown): Promise<void> {
-    const line = `${JSON.stringify(value)}\n`;
+    await this.appendLine(JSON.stringify(value));
+  }
+
+  /** One line that already is JSON text (the caller vouches for it). */
+  async appendLine(json: string): Promise<void> {
+    const line = `${json}\n`;
     this.#pending.push(line);
     this.#pendingBytes += line.length;
     this.#count += 1;

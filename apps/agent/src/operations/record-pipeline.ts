@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import type {
   ConnectorContext,
@@ -6,11 +7,7 @@ import type {
   ConnectorRecord,
   WriteSummary,
 } from '@weft/connector-sdk';
-import {
-  readNdjson,
-  type CompiledMapping,
-  type RunContext as MappingRunContext,
-} from '@weft/transform';
+import { type CompiledMapping, type RunContext as MappingRunContext } from '@weft/transform';
 import type { RecordCounts } from '../runs/work-source.js';
 import { NdjsonAppender } from './ndjson-appender.js';
 import type { RunRecordFiles } from './run-record-files.js';
@@ -47,7 +44,9 @@ export async function runRecordPipeline(pipeline: RecordPipeline): Promise<void>
   try {
     summary = await target.connector.write!(
       target.config,
-      chunked(mappedRecords(pipeline), pipeline.chunkRecords, spool),
+      // One chunk read and mapped ahead: while the target waits on its database or network,
+      // the next chunk is prepared instead of the process sitting idle.
+      prefetch(chunked(mappedRecords(pipeline), pipeline.chunkRecords, spool), 1),
       context,
     );
   } finally {
@@ -102,6 +101,31 @@ async function* chunked(
   if (chunk.length > 0) yield chunk;
 }
 
+/**
+ * Pulls up to `ahead` items before they are asked for, in order. Errors surface when the item
+ * that failed is reached; returning early stops the source.
+ */
+export async function* prefetch<T>(source: AsyncIterable<T>, ahead: number): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  const pending: Array<Promise<IteratorResult<T>>> = [];
+  const pull = () => {
+    const next = iterator.next();
+    next.catch(() => undefined); // observed when its turn comes, not reported as unhandled
+    pending.push(next);
+  };
+  try {
+    pull();
+    for (;;) {
+      const result = await pending.shift()!;
+      if (result.done === true) return;
+      while (pending.length < ahead) pull();
+      yield result.value;
+    }
+  } finally {
+    await iterator.return?.();
+  }
+}
+
 /** Reads the spool back and files each record by the target's verdict (failures by stream index). */
 async function sortWrittenRecords(
   spool: NdjsonAppender,
@@ -111,12 +135,20 @@ async function sortWrittenRecords(
   if (spool.count === 0) return;
   const refused = new Map<number, string>();
   for (const failure of summary.failures ?? []) refused.set(failure.index, failure.reason);
+  // The spool holds what this process serialised itself, one JSON value per line: a record the
+  // target accepted is filed as its line wrapped, without parsing and serialising it again.
   let index = 0;
-  for await (const line of readNdjson(createReadStream(spool.path))) {
-    if (line.ok) {
-      const reason = refused.get(index);
-      if (reason === undefined) await files.succeeded.append({ record: line.record });
-      else await files.failed.append({ stage: 'target', reasons: [reason], record: line.record });
+  const lines = createInterface({ input: createReadStream(spool.path), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line === '') continue;
+    const reason = refused.get(index);
+    if (reason === undefined) await files.succeeded.appendLine(`{"record":${line}}`);
+    else {
+      await files.failed.append({
+        stage: 'target',
+        reasons: [reason],
+        record: JSON.parse(line) as unknown,
+      });
     }
     index += 1;
   }
