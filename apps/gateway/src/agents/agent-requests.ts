@@ -16,7 +16,22 @@ const VISIBLE = /^[^\p{Cc}]*$/u;
 /** base64 or base64url, padded or not. */
 const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
 
-export class EnrolRequest {
+/** What an agent says about itself (shown by the control plane). */
+export class AgentDescription {
+  @IsOptional()
+  @IsString()
+  @Length(1, 50)
+  @Matches(VISIBLE, { message: 'version must not contain control characters' })
+  version?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 255)
+  @Matches(VISIBLE, { message: 'host must not contain control characters' })
+  host?: string;
+}
+
+export class EnrolRequest extends AgentDescription {
   @IsString()
   @Matches(/^weft_enrol_[A-Za-z0-9_-]{43}$/, { message: 'token must be a Weft enrolment token' })
   token!: string;
@@ -30,18 +45,6 @@ export class EnrolRequest {
   @Length(1, 63)
   @Matches(/^[A-Za-z0-9._-]+$/, { message: 'name must be letters, digits, ".", "-" or "_"' })
   name!: string;
-
-  @IsOptional()
-  @IsString()
-  @Length(1, 50)
-  @Matches(VISIBLE, { message: 'version must not contain control characters' })
-  version?: string;
-
-  @IsOptional()
-  @IsString()
-  @Length(1, 255)
-  @Matches(VISIBLE, { message: 'host must not contain control characters' })
-  host?: string;
 }
 
 export class ChallengeRequest {
@@ -60,19 +63,7 @@ export class TokenRequest extends ChallengeRequest {
   signature!: string;
 }
 
-export class HeartbeatRequest {
-  @IsOptional()
-  @IsString()
-  @Length(1, 50)
-  @Matches(VISIBLE, { message: 'version must not contain control characters' })
-  version?: string;
-
-  @IsOptional()
-  @IsString()
-  @Length(1, 255)
-  @Matches(VISIBLE, { message: 'host must not contain control characters' })
-  host?: string;
-
+export class HeartbeatRequest extends AgentDescription {
   @IsInt()
   @Min(0)
   @Max(10_000)
