@@ -28,6 +28,11 @@ beforeEach(async () => {
 });
 afterEach(() => removeRoot());
 
+let builtIns: Awaited<ReturnType<typeof builtInConnectors>>;
+beforeAll(async () => {
+  builtIns = await builtInConnectors();
+});
+
 const TODAY = new Date('2026-11-24T12:00:00Z');
 
 function runner(options: { agentKind?: 'private' | 'cloud'; store?: MemoryStore } = {}) {
@@ -36,7 +41,7 @@ function runner(options: { agentKind?: 'private' | 'cloud'; store?: MemoryStore 
     logDir,
     secretReferences: NO_SECRET_REFERENCES,
     env: {},
-    connectors: [...builtInConnectors(), createMemoryConnector(options.store ?? new Map())],
+    connectors: [...builtIns, createMemoryConnector(options.store ?? new Map())],
     now: () => TODAY,
   });
 }

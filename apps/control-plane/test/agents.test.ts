@@ -97,7 +97,14 @@ describe('agent groups, enrolment tokens and the agent registry', () => {
       publicKey: keys.publicKey,
     });
     expect(identity.environmentIds).toContain(development());
-    // Once only.
+    // The same token with the same key again (the agent never got the answer): the same agent.
+    expect(await registry.enrol({ token, publicKey: keys.publicKey, name: 'agent-1' })).toEqual(
+      identity,
+    );
+    expect(
+      await sql(`SELECT count(*)::int AS n FROM agents WHERE org_id = $1`, [acme.organization.id]),
+    ).toEqual([{ n: 1 }]);
+    // Once only for any other key.
     expect(
       await refused(
         registry.enrol({ token, publicKey: generateSigningKeyPair().publicKey, name: 'b' }),

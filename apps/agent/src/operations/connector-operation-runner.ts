@@ -38,26 +38,23 @@ export interface ConnectorOperationRunnerOptions {
  */
 export class ConnectorOperationRunner implements OperationRunner {
   readonly #options: ConnectorOperationRunnerOptions;
-  readonly #registry: ConnectorRegistry;
+  #registry: Promise<ConnectorRegistry> | undefined;
 
   constructor(options: ConnectorOperationRunnerOptions) {
     this.#options = options;
-    this.#registry = new ConnectorRegistry(
-      options.connectors ?? builtInConnectors(),
-      options.agentKind,
-    );
   }
 
   /** The connector types this agent runs. */
-  get connectorTypes(): string[] {
-    return this.#registry.types;
+  async connectorTypes(): Promise<string[]> {
+    return (await this.#connectors()).types;
   }
 
   async run(run: RunAssignment, context: RunContext): Promise<void> {
     const operation = parseOperation(run.operation);
+    const registry = await this.#connectors();
     // Everything is checked before any I/O: connectors, their configs, the mapping.
-    const source = this.#step(operation.source, 'source');
-    const target = this.#step(operation.target, 'target');
+    const source = this.#step(registry, operation.source, 'source');
+    const target = this.#step(registry, operation.target, 'target');
     const mapping = operation.mapping === undefined ? undefined : compile(operation.mapping);
     if (source === undefined) {
       if (operation.target !== undefined || mapping !== undefined)
@@ -114,12 +111,22 @@ export class ConnectorOperationRunner implements OperationRunner {
     if (context.signal.aborted) throw new ConnectorError('cancelled', 'the run was stopped');
   }
 
+  #connectors(): Promise<ConnectorRegistry> {
+    this.#registry ??= (async () =>
+      new ConnectorRegistry(
+        this.#options.connectors ?? (await builtInConnectors()),
+        this.#options.agentKind,
+      ))();
+    return this.#registry;
+  }
+
   #step(
+    registry: ConnectorRegistry,
     step: ConnectorStep | undefined,
     role: 'source' | 'target',
   ): { connector: ConnectorDefinition; config: unknown } | undefined {
     if (step === undefined) return undefined;
-    const connector = this.#registry.connector(step.connector, role);
+    const connector = registry.connector(step.connector, role);
     if (role === 'source' && connector.read === undefined) {
       throw new OperationRunError(
         'connector_cannot_read',

@@ -1,10 +1,14 @@
 import { createHttpConnector, type ConnectorDefinition } from '@weft/connector-sdk';
-import { BUILT_IN_CONNECTORS } from '@weft/connectors';
 import type { AgentKind } from '../config/agent-settings.input.js';
 import { OperationRunError } from './operation-run.error.js';
 
-/** The built-in connectors every agent ships with: PostgreSQL, S3, local files, and HTTP/REST. */
-export function builtInConnectors(): ConnectorDefinition[] {
+/**
+ * The built-in connectors every agent ships with: PostgreSQL, S3, local files, and HTTP/REST.
+ * Loaded on first use: the AWS SDK and the PostgreSQL driver take most of a second to load,
+ * which --help, a configuration error and start-up never need.
+ */
+export async function builtInConnectors(): Promise<ConnectorDefinition[]> {
+  const { BUILT_IN_CONNECTORS } = await import('@weft/connectors');
   return [...BUILT_IN_CONNECTORS, createHttpConnector() as ConnectorDefinition];
 }
 

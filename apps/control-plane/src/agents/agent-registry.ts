@@ -237,7 +237,7 @@ export class AgentRegistry {
       [tokenHash(input.token)],
     );
     const claimed = rows[0];
-    if (claimed === undefined) throw enrolmentRefused();
+    if (claimed === undefined) return this.#enrolledBefore(input.token, fingerprint);
     const orgId = asOrgId(claimed.org_id);
     return inTenant(this.db, orgId, async (tx) => {
       const [agent] = (await tx.query(
@@ -253,6 +253,10 @@ export class AgentRegistry {
           input.host?.slice(0, 255) ?? null,
         ],
       )) as Array<{ id: string }>;
+      await tx.query(
+        `UPDATE agent_enrolment_tokens SET agent_id = $2 WHERE token_hash = $1 AND org_id = $3`,
+        [tokenHash(input.token), agent!.id, orgId],
+      );
       await this.#audit(
         tx,
         { type: 'agent', id: agent!.id },
@@ -263,6 +267,28 @@ export class AgentRegistry {
         { change: 'enrolled', fingerprint },
       );
       return this.#identity(tx, agent!.id);
+    });
+  }
+
+  /**
+   * A used, unexpired token presented again with the key it enrolled: the agent's answer was
+   * lost on the way, and it gets the same identity. Any other key is refused like any bad token.
+   */
+  async #enrolledBefore(token: string, fingerprint: string): Promise<AgentIdentity> {
+    const [used] = await selectRows<{ org_id: string; agent_id: string | null }>(
+      this.db,
+      `SELECT org_id, agent_id FROM agent_enrolment_tokens
+       WHERE token_hash = $1 AND used_at IS NOT NULL AND expires_at > now()`,
+      [tokenHash(token)],
+    );
+    if (used?.agent_id == null) throw enrolmentRefused();
+    const agentId = used.agent_id;
+    return inTenant(this.db, asOrgId(used.org_id), async (tx) => {
+      const [agent] = (await tx.query(`SELECT fingerprint FROM agents WHERE id = $1`, [
+        agentId,
+      ])) as Array<{ fingerprint: string }>;
+      if (agent?.fingerprint !== fingerprint) throw enrolmentRefused();
+      return this.#identity(tx, agentId);
     });
   }
 

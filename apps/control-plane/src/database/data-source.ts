@@ -15,6 +15,7 @@ import { AccountsAndMail1764700000000 } from './migrations/1764700000000-account
 import { OrganizationPolicies1764800000000 } from './migrations/1764800000000-organization-policies.js';
 import { Agents1764900000000 } from './migrations/1764900000000-agents.js';
 import { Runs1765000000000 } from './migrations/1765000000000-runs.js';
+import { EnrolmentRetry1765100000000 } from './migrations/1765100000000-enrolment-retry.js';
 
 export const ENTITIES = [Organization, Environment, User, RoleRecord, Membership];
 /** Every migration, in order. Schema changes only ever happen through these. */
@@ -30,6 +31,7 @@ export const MIGRATIONS = [
   OrganizationPolicies1764800000000,
   Agents1764900000000,
   Runs1765000000000,
+  EnrolmentRetry1765100000000,
 ];
 
 export interface DatabaseSettings {
