@@ -291,6 +291,17 @@ describe('ConnectorOperationRunner with the http connector', () => {
     expect(ctx.records).toEqual({ read: 3, written: 1, failed: 2 });
   });
 
+  it('runs a cloud agent group’s run as a cloud run even on an agent configured as private', async () => {
+    const denied = await failure(
+      runner({ agentKind: 'private' }).run(
+        { ...run('r-cloud', httpOperation()), cloud: true },
+        context(),
+      ),
+    );
+    expect(ConnectorError.is(denied) && denied.code).toBe('egress_denied');
+    expect(received).toEqual([]);
+  });
+
   it.each([
     ['http://169.254.169.254/latest/meta-data', 'link-local'],
     ['http://10.0.0.1/crm', 'private'],

@@ -13,6 +13,12 @@ import { BackupEnv, BootstrapEnv, KeysEnv, MigrateEnv } from './config/commands.
 import { compileBackupSettings, compileS3Settings } from './config/storage-settings.js';
 import { createS3Client } from './infrastructure/dependencies.js';
 import { KEYS_HELP, UsageError, runKeysCommand } from './keys/keys-command.js';
+import { AgentError } from './agents/agent-registry.js';
+import {
+  CLOUD_AGENTS_HELP,
+  CloudAgentsUsageError,
+  runCloudAgentsCommand,
+} from './agents/cloud-agents-command.js';
 import { compileKeySettings } from './config/key-settings.js';
 import { openKeyEncryptionKeys } from './keys/key-providers.js';
 import { OrgKeys } from './keys/org-keys.js';
@@ -36,6 +42,9 @@ Commands:
               (default DATABASE_URL)
   backups list | prune --older-than <N>d
               list backups, or delete those older than N days (never the newest)
+  cloud-agents create-group | enrolment-token
+              cloud agent groups, run by the installation for every organization
+              (weft-control-plane cloud-agents --help)
   bootstrap   create the first organization, its development/test/production
               environments, the built-in roles and an administrator; idempotent.
               Add --json for machine-readable output.
@@ -78,6 +87,21 @@ async function runMigrate(): Promise<void> {
       ? 'migrate: database schema is up to date\n'
       : `migrate: applied ${applied.join(', ')}\n`,
   );
+}
+
+async function runCloudAgents(args: string[]): Promise<void> {
+  if (args.length === 0 || args[0] === '--help' || args[0] === 'help') {
+    process.stdout.write(CLOUD_AGENTS_HELP);
+    return;
+  }
+  const { config: env } = loadConfigOrExit(SERVICE, MigrateEnv);
+  const dataSource = createDataSource({ url: env.DATABASE_URL, poolSize: 2 });
+  await dataSource.initialize();
+  try {
+    process.stdout.write(await runCloudAgentsCommand(dataSource, args));
+  } finally {
+    await dataSource.destroy();
+  }
 }
 
 async function runBootstrap(json: boolean): Promise<void> {
@@ -225,6 +249,8 @@ async function main(argv: string[]): Promise<void> {
       return runBootstrap(rest.includes('--json'));
     case 'keys':
       return runKeys(rest);
+    case 'cloud-agents':
+      return runCloudAgents(rest);
     case 'backup':
     case 'restore':
       return runBackups([command, ...rest]);
@@ -241,7 +267,9 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof UsageError) exitWithLine(SERVICE, error.message, 2);
+  if (error instanceof UsageError || error instanceof CloudAgentsUsageError)
+    exitWithLine(SERVICE, error.message, 2);
+  if (AgentError.is(error)) exitWithLine(SERVICE, `${error.code}: ${error.message}`, 1);
   if (BackupError.is(error)) {
     exitWithLine(
       SERVICE,

@@ -26,8 +26,11 @@ export interface AgentIdentity {
   agentId: string;
   orgId: string;
   groupId: string;
+  /** The environments a private group serves; empty for a cloud group (it serves any). */
   environmentIds: string[];
-  /** SPKI DER, base64. */
+  /** A cloud group run by the installation for every organization (`orgId` is its operator's). */
+  shared: boolean;
+  /** SPKI DER, base64url. */
   publicKey: string;
 }
 

@@ -58,6 +58,13 @@ describe('run queue names', () => {
     });
   });
 
+  it('give a cloud group one consumer over its runs of every organization', () => {
+    expect(runConsumerConfig({ ...group, shared: true })).toMatchObject({
+      durable_name: runConsumerName(group),
+      filter_subject: 'weft.*.*.cloud-agents.run',
+    });
+  });
+
   it('name the JetStream API subjects a least-privileged user needs', () => {
     expect(runPullSubject(group)).toBe(
       `$JS.API.CONSUMER.MSG.NEXT.WEFT_RUNS.${runConsumerName(group)}`,

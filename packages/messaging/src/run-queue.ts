@@ -28,6 +28,11 @@ export const RUN_STREAM = 'WEFT_RUNS';
 export interface RunQueueAddress {
   orgId: string;
   agentGroupId: string;
+  /**
+   * A cloud group the installation runs for every organization: its consumer takes the group's
+   * runs of any organization (`weft.*.*.<group>.run`); `orgId` is the group's owner.
+   */
+  shared?: boolean;
 }
 
 /** How long JetStream keeps message ids to drop a second publish of the same run. */
@@ -85,7 +90,7 @@ export function runConsumerConfig(
     max_deliver: -1,
     max_ack_pending: options.maxAckPending ?? 10_000,
     filter_subject: subjectWildcard({
-      orgId: group.orgId,
+      ...(group.shared === true ? {} : { orgId: group.orgId }),
       agentGroupId: group.agentGroupId,
       kind: 'run',
     }),

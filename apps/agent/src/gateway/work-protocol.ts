@@ -36,6 +36,7 @@ export function parseWorkAnswer(body: unknown): RunAssignment & { lease: SecretV
     operation: run['operation'],
     lease: new SecretValue(lease),
     leaseSeconds,
+    ...(run['cloud'] === true ? { cloud: true } : {}),
   };
 }
 

@@ -52,9 +52,12 @@ export class ConnectorOperationRunner implements OperationRunner {
   async run(run: RunAssignment, context: RunContext): Promise<void> {
     const operation = parseOperation(run.operation);
     const registry = await this.#connectors();
+    // A run of a cloud agent group is executed as a cloud run whatever this agent's own setting:
+    // the platform, not the agent's configuration, decides how locked down it is.
+    const agentKind: AgentKind = run.cloud === true ? 'cloud' : this.#options.agentKind;
     // Everything is checked before any I/O: connectors, their configs, the mapping.
-    const source = this.#step(registry, operation.source, 'source');
-    const target = this.#step(registry, operation.target, 'target');
+    const source = this.#step(registry, operation.source, 'source', agentKind);
+    const target = this.#step(registry, operation.target, 'target', agentKind);
     const mapping = operation.mapping === undefined ? undefined : compile(operation.mapping);
     if (source === undefined) {
       if (operation.target !== undefined || mapping !== undefined)
@@ -75,12 +78,12 @@ export class ConnectorOperationRunner implements OperationRunner {
       logger: context.logger,
       secrets: { get: (name) => secrets.get(name)?.value.reveal() },
       egress: createEgressGuard({
-        agentKind: this.#options.agentKind,
+        agentKind,
         allow: operation.egress.allow,
         deny: operation.egress.deny,
         ...(this.#options.resolver === undefined ? {} : { resolver: this.#options.resolver }),
       }),
-      agentKind: this.#options.agentKind,
+      agentKind,
       workDir: context.workDir,
     };
     const files = new RunRecordFiles(
@@ -124,9 +127,10 @@ export class ConnectorOperationRunner implements OperationRunner {
     registry: ConnectorRegistry,
     step: ConnectorStep | undefined,
     role: 'source' | 'target',
+    agentKind: AgentKind,
   ): { connector: ConnectorDefinition; config: unknown } | undefined {
     if (step === undefined) return undefined;
-    const connector = registry.connector(step.connector, role);
+    const connector = registry.connector(step.connector, role, agentKind);
     if (role === 'source' && connector.read === undefined) {
       throw new OperationRunError(
         'connector_cannot_read',

@@ -23,6 +23,7 @@ export class ConnectorRegistry {
     connectors: readonly ConnectorDefinition[],
     readonly agentKind: AgentKind,
   ) {
+    // agentKind: this agent's own kind; a run may still be executed as `cloud` (see connector()).
     for (const connector of connectors) {
       if (this.#byType.has(connector.type)) {
         throw new Error(`connector type ${connector.type} is registered twice`);
@@ -36,7 +37,11 @@ export class ConnectorRegistry {
   }
 
   /** The connector for `type`, or OperationRunError connector_not_allowed / private_only. */
-  connector(type: string, step: 'source' | 'target'): ConnectorDefinition {
+  connector(
+    type: string,
+    step: 'source' | 'target',
+    kind: AgentKind = this.agentKind,
+  ): ConnectorDefinition {
     const connector = this.#byType.get(type);
     if (connector === undefined) {
       throw new OperationRunError(
@@ -44,7 +49,7 @@ export class ConnectorRegistry {
         `the ${step} connector type ${JSON.stringify(type.slice(0, 100))} is not installed on this agent`,
       );
     }
-    if (connector.privateOnly === true && this.agentKind === 'cloud') {
+    if (connector.privateOnly === true && kind === 'cloud') {
       throw new OperationRunError(
         'private_only',
         `the ${step} connector ${type} runs on private agents only`,

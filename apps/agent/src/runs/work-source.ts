@@ -18,6 +18,8 @@ export interface RunAssignment {
   readonly lease?: SecretValue;
   /** How long the lease lasts without a started/progress call. */
   readonly leaseSeconds?: number;
+  /** A run of a cloud agent group: executed as a cloud run whatever the agent's own agentKind. */
+  readonly cloud?: boolean;
 }
 
 /** Records a run has handled so far; the runner updates them while it runs. */

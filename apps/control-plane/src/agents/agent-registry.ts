@@ -60,6 +60,8 @@ export interface AgentIdentity {
   orgId: string;
   groupId: string;
   environmentIds: string[];
+  /** A cloud group, run by the installation for every organization. */
+  shared: boolean;
   publicKey: string;
 }
 
@@ -179,6 +181,40 @@ export class AgentRegistry {
     });
   }
 
+  /**
+   * Creates a cloud agent group: run by the installation (its agents belong to `ownerOrgId`, the
+   * organization that operates Weft) for every organization's runs. Installation operators only
+   * (the `agents` command), never through the tenant API.
+   */
+  createCloudGroup(ownerOrgId: OrgId, name: string, actor: AuditActor): Promise<{ id: string }> {
+    return inTenant(this.db, ownerOrgId, async (tx) => {
+      const [group] = (await tx.query(
+        `INSERT INTO agent_groups (org_id, name, shared) VALUES ($1, $2, true) RETURNING id`,
+        [ownerOrgId, name],
+      )) as Array<{ id: string }>;
+      await this.#audit(tx, actor, 'agent_group.manage', 'agent_group', group!.id, undefined, {
+        change: 'created-cloud-group',
+      });
+      return { id: group!.id };
+    });
+  }
+
+  /** A one-time enrolment token for a cloud agent group of `ownerOrgId`; shown once. */
+  createCloudEnrolmentToken(
+    ownerOrgId: OrgId,
+    groupId: string,
+    actor: AuditActor,
+  ): Promise<{ token: string; expiresAt: string }> {
+    return inTenant(this.db, ownerOrgId, async (tx) => {
+      const rows = (await tx.query(
+        `SELECT 1 FROM agent_groups WHERE org_id = $1 AND id = $2 AND shared`,
+        [ownerOrgId, uuidOr(groupId)],
+      )) as unknown[];
+      if (rows.length === 0) throw new AgentError('NOT_FOUND', 'no such cloud agent group');
+      return this.#mintToken(tx, groupId, undefined, actor);
+    });
+  }
+
   /** A one-time enrolment token for a group serving `environmentId`; shown once. */
   createEnrolmentToken(
     orgId: OrgId,
@@ -188,23 +224,32 @@ export class AgentRegistry {
   ): Promise<{ token: string; expiresAt: string }> {
     return inTenant(this.db, orgId, async (tx) => {
       await this.#groupInEnvironment(tx, groupId, environmentId);
-      const token = `weft_enrol_${randomBytes(32).toString('base64url')}`;
-      const [row] = (await tx.query(
-        `INSERT INTO agent_enrolment_tokens (token_hash, org_id, group_id, created_by, expires_at)
-         VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5)) RETURNING expires_at`,
-        [
-          tokenHash(token),
-          orgId,
-          groupId,
-          actor.type === 'user' ? actor.id : null,
-          ENROLMENT_TOKEN_SECONDS,
-        ],
-      )) as Array<{ expires_at: Date }>;
-      await this.#audit(tx, actor, 'agent.enrol', 'agent_group', groupId, environmentId, {
-        change: 'enrolment-token',
-      });
-      return { token, expiresAt: row!.expires_at.toISOString() };
+      return this.#mintToken(tx, groupId, environmentId, actor);
     });
+  }
+
+  async #mintToken(
+    tx: TenantTransaction,
+    groupId: string,
+    environmentId: string | undefined,
+    actor: AuditActor,
+  ): Promise<{ token: string; expiresAt: string }> {
+    const token = `weft_enrol_${randomBytes(32).toString('base64url')}`;
+    const [row] = (await tx.query(
+      `INSERT INTO agent_enrolment_tokens (token_hash, org_id, group_id, created_by, expires_at)
+       VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5)) RETURNING expires_at`,
+      [
+        tokenHash(token),
+        tx.orgId,
+        groupId,
+        actor.type === 'user' ? actor.id : null,
+        ENROLMENT_TOKEN_SECONDS,
+      ],
+    )) as Array<{ expires_at: Date }>;
+    await this.#audit(tx, actor, 'agent.enrol', 'agent_group', groupId, environmentId, {
+      change: 'enrolment-token',
+    });
+    return { token, expiresAt: row!.expires_at.toISOString() };
   }
 
   /**
@@ -345,10 +390,10 @@ export class AgentRegistry {
 
   async #identity(tx: TenantTransaction, agentId: string): Promise<AgentIdentity> {
     const [row] = (await tx.query(
-      `SELECT a.id, a.org_id, a.group_id, a.state, a.public_key,
+      `SELECT a.id, a.org_id, a.group_id, a.state, a.public_key, g.shared,
               array(SELECT e.environment_id FROM agent_group_environments e
                     WHERE e.group_id = a.group_id ORDER BY e.created_at) AS environment_ids
-       FROM agents a WHERE a.id = $1`,
+       FROM agents a JOIN agent_groups g ON g.id = a.group_id WHERE a.id = $1`,
       [uuidOr(agentId)],
     )) as Array<{
       id: string;
@@ -356,6 +401,7 @@ export class AgentRegistry {
       group_id: string;
       state: string;
       public_key: string;
+      shared: boolean;
       environment_ids: string[];
     }>;
     if (row === undefined) throw new AgentError('NOT_FOUND', 'no such agent');
@@ -366,7 +412,8 @@ export class AgentRegistry {
       agentId: row.id,
       orgId: row.org_id,
       groupId: row.group_id,
-      environmentIds: row.environment_ids,
+      environmentIds: row.shared ? [] : row.environment_ids,
+      shared: row.shared,
       publicKey: row.public_key,
     };
   }

@@ -16,6 +16,7 @@ import { OrganizationPolicies1764800000000 } from './migrations/1764800000000-or
 import { Agents1764900000000 } from './migrations/1764900000000-agents.js';
 import { Runs1765000000000 } from './migrations/1765000000000-runs.js';
 import { EnrolmentRetry1765100000000 } from './migrations/1765100000000-enrolment-retry.js';
+import { CloudAgentGroups1765200000000 } from './migrations/1765200000000-cloud-agent-groups.js';
 
 export const ENTITIES = [Organization, Environment, User, RoleRecord, Membership];
 /** Every migration, in order. Schema changes only ever happen through these. */
@@ -32,6 +33,7 @@ export const MIGRATIONS = [
   Agents1764900000000,
   Runs1765000000000,
   EnrolmentRetry1765100000000,
+  CloudAgentGroups1765200000000,
 ];
 
 export interface DatabaseSettings {

@@ -97,6 +97,8 @@ export class RunOutbox {
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = false;
+  /** Cloud groups by id → their owner (a group's kind never changes). */
+  readonly #cloudGroups = new Map<string, string | null>();
 
   constructor(
     private readonly db: DataSource,
@@ -142,6 +144,21 @@ export class RunOutbox {
     })();
   }
 
+  /** A private group's queue is its own organization's; a cloud group's is its owner's, shared. */
+  async #queueOf(address: { orgId: string; agentGroupId: string }): Promise<RunQueueAddress> {
+    if (!this.#cloudGroups.has(address.agentGroupId)) {
+      const [group] = (await this.db.query(
+        `SELECT org_id, shared FROM agent_groups WHERE id = $1`,
+        [address.agentGroupId],
+      )) as Array<{ org_id: string; shared: boolean }>;
+      this.#cloudGroups.set(address.agentGroupId, group?.shared ? group.org_id : null);
+    }
+    const owner = this.#cloudGroups.get(address.agentGroupId);
+    return owner == null
+      ? { orgId: address.orgId, agentGroupId: address.agentGroupId }
+      : { orgId: owner, agentGroupId: address.agentGroupId, shared: true };
+  }
+
   /** One batch: returns how many rows were published. */
   async relayOnce(): Promise<number> {
     const js = this.nats.jetstream();
@@ -154,8 +171,7 @@ export class RunOutbox {
       if (rows.length === 0) return 0;
       const outcomes = await Promise.allSettled(
         rows.map(async (row) => {
-          const address = parseSubject(row.subject);
-          await this.queues.ensureGroup(address);
+          await this.queues.ensureGroup(await this.#queueOf(parseSubject(row.subject)));
           await js.publish(row.subject, row.message, { msgID: row.run_id });
         }),
       );

@@ -2,7 +2,7 @@ import { buildSubject, createEnvelope, encodeEnvelope } from '@weft/messaging';
 import type { DataSource } from 'typeorm';
 import { recordAudit, type AuditActor } from '../audit/audit-trail.js';
 import { isUuid } from '../database/ids.js';
-import { changeRows } from '../database/sql.js';
+import { changeRows, selectRows } from '../database/sql.js';
 import { inTenant, type OrgId } from '../database/tenant.js';
 import { RunError, checkOperation, type OperationDocument } from './operation.js';
 
@@ -76,11 +76,21 @@ export class Runs {
     if (!isUuid(input.environmentId) || !isUuid(input.groupId)) {
       throw new RunError('NOT_FOUND', 'no such agent group in this environment');
     }
+    // A cloud group (run by the installation for every organization) is not this tenant's row:
+    // it is looked up as the platform; any other group must serve the run's environment.
+    const [group] = await selectRows<{ shared: boolean }>(
+      this.db,
+      `SELECT shared FROM agent_groups WHERE id = $1`,
+      [input.groupId],
+    );
     const runId = await inTenant(this.db, orgId, async (tx) => {
-      const bound = (await tx.query(
-        `SELECT 1 FROM agent_group_environments WHERE org_id = $1 AND group_id = $2 AND environment_id = $3`,
-        [orgId, input.groupId, input.environmentId],
-      )) as unknown[];
+      const bound =
+        group?.shared === true
+          ? [1]
+          : ((await tx.query(
+              `SELECT 1 FROM agent_group_environments WHERE org_id = $1 AND group_id = $2 AND environment_id = $3`,
+              [orgId, input.groupId, input.environmentId],
+            )) as unknown[]);
       if (bound.length === 0) {
         throw new RunError('NOT_FOUND', 'no such agent group in this environment');
       }

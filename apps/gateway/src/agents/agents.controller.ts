@@ -99,6 +99,7 @@ export class AgentsController {
         orgId: identity.orgId,
         groupId: identity.groupId,
         environmentIds: identity.environmentIds,
+        shared: identity.shared,
       };
     });
   }
@@ -269,9 +270,9 @@ export class AgentsController {
     if (
       lease === undefined ||
       lease.a !== agent.agentId ||
-      lease.o !== agent.orgId ||
       lease.g !== agent.groupId ||
-      !RunDispatch.leaseFits(lease)
+      (!agent.shared && lease.o !== agent.orgId) ||
+      !RunDispatch.leaseFits(lease, agent)
     ) {
       throw refusal(403, 'LEASE_INVALID', 'the lease is not one this agent holds');
     }

@@ -24,6 +24,8 @@ export interface RunAssignment {
     maxAttempts: number;
     idempotencyKey: string;
     operation: unknown;
+    /** A run of a cloud agent group: the agent executes it as a cloud run, whatever its own kind. */
+    cloud?: true;
   };
 }
 
@@ -134,11 +136,17 @@ export class RunDispatch {
   #assign(identity: AgentIdentity, message: JsMsg, ackWaitMs: number): RunAssignment | undefined {
     let request: RunRequest;
     let environmentId: string;
+    let orgId: string;
     try {
       const where = parseSubject(message.subject);
-      if (where.orgId !== identity.orgId || where.agentGroupId !== identity.groupId) {
+      // A cloud group serves every organization; any other group only its own.
+      if (
+        where.agentGroupId !== identity.groupId ||
+        (!identity.shared && where.orgId !== identity.orgId)
+      ) {
         throw new Error('a run of another group reached this consumer');
       }
+      orgId = where.orgId;
       environmentId = where.environmentId;
       request = decodeEnvelope(message.data).payload as RunRequest;
       if (typeof request?.runId !== 'string') throw new Error('the run message has no run id');
@@ -148,8 +156,8 @@ export class RunDispatch {
       return undefined;
     }
     const attempt = message.info.deliveryCount;
-    const base = { orgId: identity.orgId, environmentId, agentGroupId: identity.groupId };
-    if (!identity.environmentIds.includes(environmentId)) {
+    const base = { orgId, environmentId, agentGroupId: identity.groupId };
+    if (!identity.shared && !identity.environmentIds.includes(environmentId)) {
       message.term();
       void this.publishEvent(base, 'run.gave-up', {
         runId: request.runId,
@@ -171,7 +179,7 @@ export class RunDispatch {
     const lease = this.tokens.sign<LeaseClaims>('lease', {
       exp: Date.now() + LEASE_LIFETIME_MS,
       a: identity.agentId,
-      o: identity.orgId,
+      o: orgId,
       e: environmentId,
       g: identity.groupId,
       r: request.runId,
@@ -189,6 +197,7 @@ export class RunDispatch {
         maxAttempts,
         idempotencyKey: request.idempotencyKey,
         operation: request.operation,
+        ...(identity.shared ? { cloud: true as const } : {}),
       },
     };
   }
@@ -230,9 +239,9 @@ export class RunDispatch {
     });
   }
 
-  /** Whether the lease's acknowledgement subject belongs to the lease's own group. */
-  static leaseFits(lease: LeaseClaims): boolean {
-    const name = runConsumerName({ orgId: lease.o, agentGroupId: lease.g });
+  /** Whether the lease's acknowledgement subject belongs to the agent's own group's consumer. */
+  static leaseFits(lease: LeaseClaims, identity: AgentIdentity): boolean {
+    const name = consumerName(identity);
     return lease.s.startsWith(`$JS.ACK.${RUN_STREAM}.${name}.`);
   }
 
