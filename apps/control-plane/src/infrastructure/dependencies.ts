@@ -34,6 +34,7 @@ import { AgentService } from '../agents/agent-service.js';
 import { RunEvents } from '../runs/run-events.js';
 import { RunOutbox, RunQueues } from '../runs/run-outbox.js';
 import { Runs } from '../runs/runs.js';
+import { AgentGroupKinds } from '../runs/agent-group-kinds.js';
 
 /** The control plane's live connections, opened once at boot and closed at shutdown. */
 export interface ControlPlaneDependencies {
@@ -202,12 +203,14 @@ export async function openDependencies(
   );
   agents.onAgentChanged = (agentId) => agentService.agentChanged(agentId);
   agentService.start();
+  const groupKinds = new AgentGroupKinds(dataSource);
   const runOutbox = new RunOutbox(
     dataSource,
     nats,
     queues,
     { pollMs: 1000 },
     logger.child({ component: 'run-outbox' }),
+    groupKinds,
   );
   runOutbox.start();
   const runEvents = new RunEvents(dataSource, nats, logger.child({ component: 'run-events' }));
@@ -233,7 +236,7 @@ export async function openDependencies(
     invitations: new Invitations(dataSource, mail),
     requestPolicies: new RequestPolicies(dataSource, logger.child({ component: 'audit' })),
     agents,
-    runs: new Runs(dataSource, () => runOutbox.wake()),
+    runs: new Runs(dataSource, () => runOutbox.wake(), groupKinds),
     runOutbox,
     async close() {
       clearInterval(flushTimer);

@@ -14,6 +14,7 @@ import {
 import type { JetStreamManager, NatsConnection } from 'nats';
 import type { DataSource } from 'typeorm';
 import { changeRows } from '../database/sql.js';
+import { AgentGroupKinds } from './agent-group-kinds.js';
 
 export interface RunOutboxSettings extends RunConsumerOptions {
   /** How often the relay looks for rows it was not woken for (another replica's, or retries). */
@@ -97,8 +98,6 @@ export class RunOutbox {
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = false;
-  /** Cloud groups by id → their owner (a group's kind never changes). */
-  readonly #cloudGroups = new Map<string, string | null>();
 
   constructor(
     private readonly db: DataSource,
@@ -106,6 +105,7 @@ export class RunOutbox {
     private readonly queues: RunQueues,
     private readonly settings: RunOutboxSettings,
     private readonly logger: Logger,
+    private readonly groups = new AgentGroupKinds(db),
   ) {}
 
   start(): void {
@@ -146,15 +146,8 @@ export class RunOutbox {
 
   /** A private group's queue is its own organization's; a cloud group's is its owner's, shared. */
   async #queueOf(address: { orgId: string; agentGroupId: string }): Promise<RunQueueAddress> {
-    if (!this.#cloudGroups.has(address.agentGroupId)) {
-      const [group] = (await this.db.query(
-        `SELECT org_id, shared FROM agent_groups WHERE id = $1`,
-        [address.agentGroupId],
-      )) as Array<{ org_id: string; shared: boolean }>;
-      this.#cloudGroups.set(address.agentGroupId, group?.shared ? group.org_id : null);
-    }
-    const owner = this.#cloudGroups.get(address.agentGroupId);
-    return owner == null
+    const owner = await this.groups.cloudOwner(address.agentGroupId);
+    return owner === null
       ? { orgId: address.orgId, agentGroupId: address.agentGroupId }
       : { orgId: owner, agentGroupId: address.agentGroupId, shared: true };
   }

@@ -2,7 +2,8 @@ import { buildSubject, createEnvelope, encodeEnvelope } from '@weft/messaging';
 import type { DataSource } from 'typeorm';
 import { recordAudit, type AuditActor } from '../audit/audit-trail.js';
 import { isUuid } from '../database/ids.js';
-import { changeRows, selectRows } from '../database/sql.js';
+import { changeRows } from '../database/sql.js';
+import { AgentGroupKinds } from './agent-group-kinds.js';
 import { inTenant, type OrgId } from '../database/tenant.js';
 import { RunError, checkOperation, type OperationDocument } from './operation.js';
 
@@ -65,6 +66,7 @@ export class Runs {
   constructor(
     private readonly db: DataSource,
     private readonly onSubmitted: () => void = () => {},
+    private readonly groups = new AgentGroupKinds(db),
   ) {}
 
   async submit(orgId: OrgId, input: SubmitRun, actor: AuditActor): Promise<{ runId: string }> {
@@ -78,19 +80,14 @@ export class Runs {
     }
     // A cloud group (run by the installation for every organization) is not this tenant's row:
     // it is looked up as the platform; any other group must serve the run's environment.
-    const [group] = await selectRows<{ shared: boolean }>(
-      this.db,
-      `SELECT shared FROM agent_groups WHERE id = $1`,
-      [input.groupId],
-    );
+    const cloud = (await this.groups.cloudOwner(input.groupId)) !== null;
     const runId = await inTenant(this.db, orgId, async (tx) => {
-      const bound =
-        group?.shared === true
-          ? [1]
-          : ((await tx.query(
-              `SELECT 1 FROM agent_group_environments WHERE org_id = $1 AND group_id = $2 AND environment_id = $3`,
-              [orgId, input.groupId, input.environmentId],
-            )) as unknown[]);
+      const bound = cloud
+        ? [1]
+        : ((await tx.query(
+            `SELECT 1 FROM agent_group_environments WHERE org_id = $1 AND group_id = $2 AND environment_id = $3`,
+            [orgId, input.groupId, input.environmentId],
+          )) as unknown[]);
       if (bound.length === 0) {
         throw new RunError('NOT_FOUND', 'no such agent group in this environment');
       }

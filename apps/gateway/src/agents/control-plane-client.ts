@@ -43,15 +43,16 @@ export class ControlPlaneClient {
     return this.#ask(AGENT_SERVICE_SUBJECTS.heartbeat, report);
   }
 
-  runStatus(orgId: string, runId: string): Promise<{ cancelRequested: boolean }> {
-    return this.#ask(AGENT_SERVICE_SUBJECTS.runStatus, { orgId, runId });
+  /** Asked on every run report: answered within `timeoutMs` (default 1 s) or not at all. */
+  runStatus(orgId: string, runId: string, timeoutMs = 1000): Promise<{ cancelRequested: boolean }> {
+    return this.#ask(AGENT_SERVICE_SUBJECTS.runStatus, { orgId, runId }, timeoutMs);
   }
 
-  async #ask<T>(subject: string, request: object): Promise<T> {
+  async #ask<T>(subject: string, request: object, timeoutMs = this.timeoutMs): Promise<T> {
     let data: Uint8Array;
     try {
       const reply = await this.nats.request(subject, encoder.encode(JSON.stringify(request)), {
-        timeout: this.timeoutMs,
+        timeout: timeoutMs,
       });
       data = reply.data;
     } catch (error) {
