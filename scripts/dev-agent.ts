@@ -6,13 +6,13 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 
-interface Reply {
+export interface Reply {
   status: number;
   body: unknown;
   cookies: string[];
 }
 
-function call(
+export function call(
   url: string,
   options: { method?: string; body?: unknown; headers?: Record<string, string>; ca?: string },
 ): Promise<Reply> {
@@ -81,17 +81,9 @@ export async function prepareDevAgent(options: {
     return 'the administrator password is unknown to pnpm dev (set by WEFT_BOOTSTRAP_ADMIN_PASSWORD); enrol an agent by hand';
   }
   const base = options.controlPlaneUrl;
-  const login = await call(`${base}/api/v1/auth/login`, {
-    method: 'POST',
-    body: { email: options.admin.email, password: options.admin.password },
-    ...(options.ca ? { ca: options.ca } : {}),
-  });
-  if (login.status !== 200) return `signing in as ${options.admin.email} failed (${login.status})`;
-  const cookie = login.cookies.find((c) => c.startsWith('weft_session='))?.split(';')[0] ?? '';
-  const csrf = (login.body as { csrfToken?: string }).csrfToken ?? '';
-  const as = { cookie, 'x-csrf-token': csrf };
-  const orgId = (login.body as { organizationId?: string | null }).organizationId;
-  if (!orgId) return 'the administrator has no active organization';
+  const session = await signIn(base, options.admin, options.ca);
+  if (typeof session === 'string') return session;
+  const { as, orgId } = session;
   const environments = await call(`${base}/api/v1/organizations/${orgId}/environments`, {
     headers: as,
     ...(options.ca ? { ca: options.ca } : {}),
@@ -117,4 +109,30 @@ export async function prepareDevAgent(options: {
   if (token.status !== 201 || !enrolmentToken)
     return `creating an enrolment token failed (${token.status})`;
   return { groupId, enrolmentToken };
+}
+
+export interface AdminSession {
+  /** Headers that authenticate a call as the administrator (session cookie and CSRF token). */
+  as: Record<string, string>;
+  orgId: string;
+}
+
+/** Signs in as the bootstrap administrator; a string says why it could not. */
+export async function signIn(
+  base: string,
+  admin: { email: string; password?: string },
+  ca?: string,
+): Promise<AdminSession | string> {
+  if (admin.password === undefined) return 'the administrator password is unknown to pnpm dev';
+  const login = await call(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    body: { email: admin.email, password: admin.password },
+    ...(ca ? { ca } : {}),
+  });
+  if (login.status !== 200) return `signing in as ${admin.email} failed (${login.status})`;
+  const cookie = login.cookies.find((c) => c.startsWith('weft_session='))?.split(';')[0] ?? '';
+  const csrf = (login.body as { csrfToken?: string }).csrfToken ?? '';
+  const orgId = (login.body as { organizationId?: string | null }).organizationId;
+  if (!orgId) return 'the administrator has no active organization';
+  return { as: { cookie, 'x-csrf-token': csrf }, orgId };
 }

@@ -8,6 +8,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { prepareDevAgent } from './dev-agent.js';
+import { loadDemo } from './dev-demo.js';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -264,6 +265,7 @@ async function main(): Promise<void> {
   const gatewayUrl = `https://127.0.0.1:${ports.gateway}`;
   const ca = readFileSync(tls.caFile, 'utf8');
 
+  const embedded: { postgres?: string; s3?: boolean } = {};
   if (!env.DATABASE_URL) {
     say(
       'stack',
@@ -275,6 +277,7 @@ async function main(): Promise<void> {
       persistent: true,
     });
     stops.push(() => postgres.stop());
+    embedded.postgres = postgres.url;
     env.DATABASE_URL = await ensureDatabase(postgres.url, 'weft');
   } else say('stack', 'using PostgreSQL from DATABASE_URL');
 
@@ -299,6 +302,7 @@ async function main(): Promise<void> {
       buckets: [env.S3_BUCKET ?? 'weft'],
     });
     stops.push(() => s3.stop());
+    embedded.s3 = true;
     Object.assign(env, {
       S3_ENDPOINT: s3.endpoint,
       S3_REGION: s3.region,
@@ -371,6 +375,26 @@ async function main(): Promise<void> {
     await waitForHttpStatus(`http://127.0.0.1:${ports.agentHealth}/health`, 200, 120_000);
   }
 
+  // The demo project (CSV in S3 → mapping → PostgreSQL), only on the embedded services: it
+  // makes a bucket and a database of its own.
+  const demo =
+    embedded.postgres && embedded.s3
+      ? await loadDemo({
+          root,
+          devDir,
+          controlPlaneUrl,
+          ca,
+          admin,
+          databaseUrl: embedded.postgres,
+          s3: {
+            endpoint: env.S3_ENDPOINT!,
+            region: env.S3_REGION!,
+            accessKeyId: env.S3_ACCESS_KEY_ID!,
+            secretAccessKey: env.S3_SECRET_ACCESS_KEY!,
+          },
+        }).catch((error: unknown) => `${(error as Error).message}`)
+      : 'DATABASE_URL or S3_ENDPOINT point at your own services';
+
   say(
     'stack',
     [
@@ -386,6 +410,14 @@ async function main(): Promise<void> {
       admin.password !== undefined
         ? `  password       ${admin.password}   (generated on first start; kept in .weft/dev/admin.json)`
         : '  password       the one set by WEFT_BOOTSTRAP_ADMIN_PASSWORD on first start',
+      typeof demo === 'string'
+        ? `  demo           not loaded (${demo})`
+        : [
+            '  demo           project orders-sync deployed to the development environment:',
+            '                 pnpm demo          runs it (CSV in S3 → mapping → PostgreSQL) and waits',
+            '                 pnpm weft logs     its activity (or GET /api/v1/environments/' +
+              `${demo.environmentId}/activity)`,
+          ].join('\n'),
       '  Ctrl-C stops everything.',
       '',
     ].join('\n'),

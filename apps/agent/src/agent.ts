@@ -1,5 +1,5 @@
 import type { Logger } from '@weft/log-schema';
-import { describeAgentConfig, type AgentConfig } from './config/agent-config.js';
+import { describeAgentConfig, secretValuesOf, type AgentConfig } from './config/agent-config.js';
 import { HealthServer } from './health/health-server.js';
 import { hostname } from 'node:os';
 import { GatewayClient } from './gateway/gateway-client.js';
@@ -81,6 +81,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentStopRepor
         logDir: config.logDir,
         secretReferences: config.secretReferences,
         env: options.env ?? {},
+        maskedValues: secretValuesOf(config),
       }),
     workDirectory,
     logger,

@@ -27,7 +27,9 @@ export {
   type SettingSpec,
 } from './config/settings.js';
 export { SecretValue } from './config/secret-value.js';
+export { OPERATION_LOG_LEVELS, OPERATION_LOG_STEPS } from './runs/work-source.js';
 export type {
+  OperationLogMessage,
   OperationRunner,
   RecordCounts,
   ReleaseReason,
@@ -70,6 +72,18 @@ export {
 export { ConnectorRegistry, builtInConnectors } from './operations/connector-registry.js';
 export { OperationRunError, type OperationRunErrorCode } from './operations/operation-run.error.js';
 export { parseOperation, type ConnectorStep, type OperationV1 } from './operations/operation.js';
+export { substituteVariables } from './operations/config-variables.js';
+export { compileOperationMapping, type OperationMapping } from './operations/operation-mapping.js';
+export { buildRecordInterfaces, type InterfaceDefinition } from './operations/record-interfaces.js';
+export {
+  MAX_RUN_LOG_BYTES,
+  MAX_RUN_LOG_MESSAGES,
+  RunOperationLog,
+  type OperationLogLevel,
+  type OperationLogStep,
+  type RunOperationLogOptions,
+} from './operations/run-operation-log.js';
+export { isVaultReference, openVaultSecrets } from './secrets/vault-secrets.js';
 export { AgentLogFile } from './logging/agent-log-file.js';
 export { AGENT_KINDS, type AgentKind } from './config/agent-settings.input.js';
 export { AgentRunError, type AgentRunErrorCode } from './runs/agent-run.error.js';

@@ -43,6 +43,15 @@ import { AgentRegistry } from './agents/agent-registry.js';
 import { AgentGroupsController } from './agents/agents.controller.js';
 import { Runs } from './runs/runs.js';
 import { RunsController } from './runs/runs.controller.js';
+import { ActivityController } from './activity/activity.controller.js';
+import { ActivityQuery } from './activity/activity-query.js';
+import { ActivityStreams } from './activity/activity-streams.js';
+import { Deployments } from './projects/deployments.js';
+import { ProjectArchives } from './projects/project-archives.js';
+import { ProjectRuns } from './projects/project-runs.js';
+import { Projects } from './projects/projects.js';
+import { EnvironmentDesignController, ProjectsController } from './projects/projects.controller.js';
+import { Promotions } from './projects/promotions.js';
 
 /** The control plane's root module, built around connections opened before Nest starts. */
 @Module({})
@@ -80,12 +89,15 @@ export class AppModule {
         AccountsController,
         AgentGroupsController,
         RunsController,
+        ActivityController,
+        ProjectsController,
+        EnvironmentDesignController,
       ],
       providers: [
         { provide: DataSource, useValue: deps.dataSource },
         { provide: OrgKeys, useValue: deps.keys },
         { provide: ReencryptionJobs, useValue: deps.reencryption },
-        { provide: SecretsVault, useValue: new SecretsVault(deps.dataSource, deps.keys) },
+        { provide: SecretsVault, useValue: deps.vault },
         { provide: Sessions, useValue: deps.sessions },
         { provide: ApiKeys, useValue: deps.apiKeys },
         { provide: PasswordLogin, useValue: deps.passwordLogin },
@@ -100,6 +112,13 @@ export class AppModule {
         { provide: RequestPolicies, useValue: deps.requestPolicies },
         { provide: AgentRegistry, useValue: deps.agents },
         { provide: Runs, useValue: deps.runs },
+        { provide: ActivityQuery, useValue: deps.activity.query },
+        { provide: ActivityStreams, useValue: deps.activity.streams },
+        { provide: Projects, useValue: deps.projects.projects },
+        { provide: Deployments, useValue: deps.projects.deployments },
+        { provide: ProjectRuns, useValue: deps.projects.runs },
+        { provide: Promotions, useValue: deps.projects.promotions },
+        { provide: ProjectArchives, useValue: deps.projects.archives },
         { provide: SignInLimiter, useValue: new SignInLimiter(config.sessions.signInsPerMinute) },
         { provide: SESSION_OPTIONS, useValue: { secure: config.sessions.secureCookies } },
         { provide: NATS_CONNECTION, useValue: deps.nats },

@@ -161,23 +161,23 @@ describe('agents reaching out: through a CONNECT proxy, and refused internal add
       { environmentId, groupId: groups[group], operationId: 'egress', operation },
       actor,
     );
-    return eventually(
+    const run = await eventually(
       async () => {
-        const [run] = await sqlRows<{
+        const [row] = await sqlRows<{
           status: string;
           error_code: string | null;
-          message: string | null;
           records_read: string;
-        }>(
-          database.url,
-          `SELECT status, error_code, message, records_read FROM runs WHERE id = $1`,
-          [runId],
-        );
-        return run && ['succeeded', 'failed', 'cancelled'].includes(run.status) ? run : undefined;
+        }>(database.url, `SELECT status, error_code, records_read FROM runs WHERE id = $1`, [
+          runId,
+        ]);
+        return row && ['succeeded', 'failed', 'cancelled'].includes(row.status) ? row : undefined;
       },
       30_000,
       'the run to end',
     );
+    // The message is kept encrypted in the activity log; the run view decrypts it.
+    const { message } = await controlPlane.dependencies.runs.get(orgId, environmentId, runId);
+    return { ...run, message };
   }
 
   const readFrom = (url: string, allow?: string[]): OperationDocument => ({

@@ -69,7 +69,8 @@ async function snapshot(url: string): Promise<Record<string, string[]>> {
               (SELECT count(*)::int FROM pg_attribute a
                 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY 1`,
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+        ORDER BY 1`,
     );
     for (const { name, columns } of tables.rows) {
       const order = Array.from({ length: columns }, (_, i) => i + 1).join(', ');
@@ -256,6 +257,42 @@ async function fill(url: string): Promise<void> {
       `INSERT INTO run_outbox (org_id, run_id, subject, message) VALUES ($1, $2, 'weft.a.b.c.run', '\\x00ff')`,
       [org, run],
     );
+    // The activity log (partitioned by day): one row three days old goes through the DEFAULT
+    // partition on restore.
+    await c.query(
+      `INSERT INTO activity_log (org_id, run_id, environment_id, group_id, operation_id, status,
+                                 submitted_at, submitted_by_kind, message_ciphertext, key_version)
+       VALUES ($1, $2, $3, $4, 'csv-to-db — ü', 'failed', now() - interval '3 days', 'user', 'wft1.1.AAAA.BBBB', 1),
+              ($1, gen_random_uuid(), $3, $4, 'csv-to-db', 'succeeded', now(), 'schedule', NULL, NULL)`,
+      [org, run, dev, group],
+    );
+    await c.query(
+      `INSERT INTO activity_details (org_id, run_id, seq, at, level, step, id, text_ciphertext, key_version)
+       VALUES ($1, $2, 1, now(), 'info', 'source', gen_random_uuid(), 'wft1.1.AAAA.BBBB', 1)`,
+      [org, run],
+    );
+    const project = randomUUID();
+    await c.query(
+      `INSERT INTO projects (id, org_id, environment_id, name, description, latest_revision, deployed_revision)
+       VALUES ($1, $2, $3, 'orders-sync', 'Bestellungen — ünï', 1, 1)`,
+      [project, org, dev],
+    );
+    await c.query(
+      `INSERT INTO project_revisions (org_id, project_id, revision, document, digest, source, promoted_from, created_by_kind, created_by)
+       VALUES ($1, $2, 1, '{"version":1,"name":"orders-sync","variables":{"A":{"kind":"variable"}}}', repeat('a', 64), 'promotion', $3, 'user', $4)`,
+      [org, project, JSON.stringify({ environmentId: dev, projectId: project, revision: 1 }), ada],
+    );
+    await c.query(
+      `INSERT INTO deployments (org_id, environment_id, project_id, revision, deployed_by_kind, deployed_by)
+       VALUES ($1, $2, $3, 1, 'api_key', 'k-1')`,
+      [org, dev, project],
+    );
+    await c.query(
+      `INSERT INTO project_signing_keys (org_id, public_key, private_key_ciphertext, key_version, retired_at)
+       VALUES ($1, 'MCowBQYDK2VwAyEA', 'wft1.2.bm9uY2U.a2V5', 2, NULL), ($1, 'MCowBQYDK2VwAyEB', 'wft1.1.bm9uY2U.b2xk', 1, now())`,
+      [org],
+    );
+    await c.query(`UPDATE environments SET run_group_id = $1 WHERE id = $2`, [group, dev]);
     await c.query(`SELECT setval('public.schema_migrations_id_seq', 77)`);
     await c.query(
       `INSERT INTO audit_events (org_id, actor_type, actor_id, action, target_type, target_id, outcome, details)

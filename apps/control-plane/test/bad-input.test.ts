@@ -19,6 +19,10 @@ describe('bad input over HTTP', () => {
               (SELECT count(*) FROM roles) AS roles, (SELECT count(*) FROM invitations) AS invitations,
               (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM mail_outbox) AS mail,
               (SELECT count(*) FROM org_identity_providers) AS providers,
+              (SELECT count(*) FROM projects) AS projects, (SELECT count(*) FROM project_revisions) AS revisions,
+              (SELECT count(*) FROM deployments) AS deployments, (SELECT count(*) FROM runs) AS runs,
+              (SELECT count(*) FROM activity_log) AS activity,
+              (SELECT md5(string_agg(row(e.*)::text, ',' ORDER BY e.id)) FROM environments e) AS environment_rows,
               (SELECT md5(row(o.*)::text) FROM organizations o WHERE slug = 'acme') AS organization`,
     );
     return JSON.stringify(row);
@@ -300,6 +304,146 @@ describe('bad input over HTTP', () => {
       expect(await counts()).toBe(before);
     },
   );
+
+  // The design endpoints (projects, deployments, runs, promotion, test transformations).
+  const design = (path: string) => () => `/api/v1/environments/${acme.environments[0]!.id}${path}`;
+  const project = (fields: Record<string, unknown>) =>
+    JSON.stringify({ document: { version: 1, name: 'p', ...fields } });
+  const someId = '00000000-0000-4000-8000-000000000009';
+  it.each([
+    ['project: malformed JSON', design('/projects'), '{"document":', 'BAD_REQUEST', undefined],
+    ['project: an array', design('/projects'), '[1,2]', 'VALIDATION_FAILED', undefined],
+    [
+      'project: unknown field',
+      design('/projects'),
+      '{"document":{},"owner":"me"}',
+      'VALIDATION_FAILED',
+      'owner',
+    ],
+    [
+      'project: not a document',
+      design('/projects'),
+      '{"document":42}',
+      'PROJECT_INVALID',
+      'document',
+    ],
+    [
+      'project: SQL in its name',
+      design('/projects'),
+      project({ name: "x'; DROP TABLE projects;--" }),
+      'PROJECT_INVALID',
+      'document',
+    ],
+    [
+      'project: markup in a name',
+      design('/projects'),
+      project({ operations: { '<script>': {} } }),
+      'PROJECT_INVALID',
+      'document',
+    ],
+    [
+      'project: a wrong type',
+      design('/projects'),
+      project({ description: ['x'] }),
+      'PROJECT_INVALID',
+      'document',
+    ],
+    [
+      'project: control characters in a name',
+      design('/projects'),
+      project({ name: 'a\u0000b' }),
+      'PROJECT_INVALID',
+      'document',
+    ],
+    [
+      'project: over 2 MiB',
+      design('/projects'),
+      project({ description: 'x'.repeat(3 * 1024 * 1024) }),
+      'PROJECT_INVALID',
+      'document',
+    ],
+    [
+      'import: not an archive',
+      design('/projects/import'),
+      '{"archive":"<xml/>"}',
+      'ARCHIVE_INVALID',
+      'archive',
+    ],
+    [
+      'deploy: revision with SQL',
+      design(`/projects/${someId}/deployments`),
+      '{"revision":"1; DROP TABLE x"}',
+      'VALIDATION_FAILED',
+      'revision',
+    ],
+    [
+      'deploy: negative revision',
+      design(`/projects/${someId}/deployments`),
+      '{"revision":-1}',
+      'VALIDATION_FAILED',
+      'revision',
+    ],
+    [
+      'run: a body field',
+      design(`/projects/${someId}/operations/load/runs`),
+      '{"operation":"x"}',
+      'VALIDATION_FAILED',
+      'operation',
+    ],
+    [
+      'agent group: not an id',
+      design('/agent-group'),
+      '{"groupId":"1 OR 1=1"}',
+      'VALIDATION_FAILED',
+      'groupId',
+    ],
+    [
+      'promotion: not an id',
+      design('/promotions'),
+      `{"sourceEnvironmentId":"x","projectId":"${someId}"}`,
+      'VALIDATION_FAILED',
+      'sourceEnvironmentId',
+    ],
+    [
+      'promotion: deploy as a string',
+      design('/promotions'),
+      `{"sourceEnvironmentId":"${someId}","projectId":"${someId}","deploy":"yes"}`,
+      'VALIDATION_FAILED',
+      'deploy',
+    ],
+    [
+      'test: mapping as a string',
+      design('/transformations/test'),
+      '{"mapping":"$eval()","input":"a","format":"csv"}',
+      'VALIDATION_FAILED',
+      'mapping',
+    ],
+    [
+      'test: unknown format',
+      design('/transformations/test'),
+      '{"mapping":{},"input":"a","format":"exe"}',
+      'VALIDATION_FAILED',
+      'format',
+    ],
+    [
+      'test: input over 100 KB',
+      design('/transformations/test'),
+      JSON.stringify({ mapping: {}, input: 'a'.repeat(102_401), format: 'csv' }),
+      'VALIDATION_FAILED',
+      'input',
+    ],
+  ])('%s: a 400 naming the field, nothing written', async (_what, path, body, code, field) => {
+    const before = await counts();
+    const reply = await send(path().endsWith('/agent-group') ? 'PUT' : 'POST', path(), body);
+    expect(reply.status).toBe(400);
+    expect(reply.body.error.code).toBe(code);
+    expect(reply.body.error.message.length).toBeGreaterThan(5);
+    const details = (reply.body.error as { details?: { field?: string; problems?: unknown[] } })
+      .details;
+    if (field !== undefined) expect(details?.field).toBe(field);
+    if (code === 'PROJECT_INVALID') expect(details?.problems?.length).toBeGreaterThan(0);
+    expect(await counts()).toBe(before);
+  });
 
   it('stores markup and odd but valid unicode as given, and returns it as JSON', async () => {
     const description = '<script>alert(1)</script> — 👩‍💻 مرحبا';

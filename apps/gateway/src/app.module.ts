@@ -5,6 +5,8 @@ import { ServiceModule, natsDependencyCheck } from '@weft/server-kit';
 import { AgentIdentities } from './agents/agent-identities.js';
 import { AgentsController } from './agents/agents.controller.js';
 import { ControlPlaneClient } from './agents/control-plane-client.js';
+import { OperationLogController } from './agents/operation-log.controller.js';
+import { RunSecretsController } from './agents/run-secrets.controller.js';
 import { RunDispatch } from './agents/run-dispatch.js';
 import { SignedTokens } from './agents/signed-tokens.js';
 
@@ -25,7 +27,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ServiceModule.register({ logger, checks: [natsDependencyCheck(nats)] })],
-      controllers: [AgentsController],
+      controllers: [AgentsController, RunSecretsController, OperationLogController],
       providers: [
         { provide: NATS_CONNECTION, useValue: nats },
         { provide: SignedTokens, useValue: agents.tokens },

@@ -80,8 +80,10 @@ describe('gateway over a real nats-server', () => {
       'POST /agent/v1/enrol → agent.authenticate',
       'POST /agent/v1/heartbeat → agent.work',
       'POST /agent/v1/runs/complete → agent.work',
+      'POST /agent/v1/runs/log → agent.work',
       'POST /agent/v1/runs/progress → agent.work',
       'POST /agent/v1/runs/release → agent.work',
+      'POST /agent/v1/runs/secrets → agent.work',
       'POST /agent/v1/runs/started → agent.work',
       'POST /agent/v1/token → agent.authenticate',
       'POST /agent/v1/work → agent.work',
@@ -95,7 +97,14 @@ describe('gateway over a real nats-server', () => {
         headers: { 'content-type': 'application/json', ...headers },
         body: '{}',
       });
-    for (const path of ['work', 'heartbeat', 'runs/started', 'runs/complete']) {
+    for (const path of [
+      'work',
+      'heartbeat',
+      'runs/started',
+      'runs/complete',
+      'runs/secrets',
+      'runs/log',
+    ]) {
       const bare = await post(path);
       expect(bare.status).toBe(401);
       expect(await bare.json()).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });

@@ -226,6 +226,13 @@ export async function checkNatsPermissions(checks, { nats, url, passwords }) {
       'weft-sys.agents.enrol',
       () => cp.nc.publish('weft-sys.agents.enrol', codec.encode('{}')),
     );
+    await refused(
+      "gateway answering the control plane's run-secret requests (it must only ever relay them)",
+      gw,
+      'subscription',
+      'weft-sys.runs.secrets',
+      () => gw.nc.subscribe('weft-sys.runs.secrets'),
+    );
     await checks.check('nats: WEFT_RUNS survived the refused deletion', async () => {
       const info = await cpJsm.streams.info('WEFT_RUNS');
       assert(info.config.name === 'WEFT_RUNS', 'stream missing');

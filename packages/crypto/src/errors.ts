@@ -27,6 +27,11 @@ export const CRYPTO_ERROR_CODES = [
   'KEY_PROVIDER_FAILED',
   /** A key reached its invocation limit and must be rotated before it encrypts again. */
   'KEY_EXHAUSTED',
+  /**
+   * A sealed value (sealForRecipient) cannot be opened: malformed, tampered, sealed for another
+   * recipient key or under another context. Never accompanied by any plaintext.
+   */
+  'SEAL_INVALID',
 ] as const;
 
 export type CryptoErrorCode = (typeof CRYPTO_ERROR_CODES)[number];

@@ -22,6 +22,14 @@ export {
   type SigningKeyPair,
 } from './signatures.js';
 export {
+  MAX_SEALED_VALUE_BYTES,
+  generateSealingKeyPair,
+  openSealed,
+  sealForRecipient,
+  type SealedValue,
+  type SealingKeyPair,
+} from './sealing.js';
+export {
   decodeBase32,
   encodeBase32,
   generateTotpSecret,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ACTIVITY_STATUSES, parseActivityRecord } from './index.js';
+import { ACTIVITY_STATUSES, ACTIVITY_SUBMITTER_KINDS, parseActivityRecord } from './index.js';
 import { refusal, withField } from '../test/support.js';
 
 const submitted = {
@@ -82,5 +82,49 @@ describe('parseActivityRecord', () => {
 
   it('refuses a non-object', () => {
     expect(refusal(() => parseActivityRecord(undefined)).code).toBe('INVALID_ACTIVITY_RECORD');
+  });
+});
+
+describe('parseActivityRecord, the fields of project runs', () => {
+  const projectRun = {
+    ...submitted,
+    status: 'failed',
+    groupId: randomUUID(),
+    projectId: randomUUID(),
+    projectName: 'orders-sync',
+    revision: 3,
+    submittedByKind: 'chain',
+    errorCode: 'attempts_exhausted',
+    parentRunId: randomUUID(),
+    retryOf: randomUUID(),
+    updatedAt: '2024-06-01T12:06:00.000Z',
+  };
+
+  it('keeps every optional field of a run of a deployed project', () => {
+    expect(parseActivityRecord(projectRun)).toEqual(projectRun);
+  });
+
+  it('reads a record written before those fields existed (v 1 stays compatible)', () => {
+    const parsed = parseActivityRecord(submitted);
+    expect(Object.keys(parsed).sort()).toEqual(Object.keys(submitted).sort());
+  });
+
+  it.each([
+    ['revision', 0],
+    ['revision', 2.5],
+    ['revision', '3'],
+    ['submittedByKind', 'robot'],
+    ['projectName', 'two words'],
+    ['errorCode', ''],
+    ['groupId', 5],
+    ['updatedAt', 'yesterday'],
+  ])('refuses a bad %s (case %#), naming the field', (field, value) => {
+    const error = refusal(() => parseActivityRecord(withField(projectRun, field, value)));
+    expect(error.code).toBe('INVALID_ACTIVITY_RECORD');
+    expect(error.field).toBe(field);
+  });
+
+  it.each(ACTIVITY_SUBMITTER_KINDS.map((kind) => [kind]))('accepts submitter kind %s', (kind) => {
+    expect(parseActivityRecord({ ...submitted, submittedByKind: kind }).submittedByKind).toBe(kind);
   });
 });

@@ -11,12 +11,23 @@ export const ACTIVITY_STATUSES = [
 ] as const;
 export type ActivityStatus = (typeof ACTIVITY_STATUSES)[number];
 
-/** One operation run in the activity log (kept 31 days; its message 5 days). */
+/** Who or what started a run. */
+export const ACTIVITY_SUBMITTER_KINDS = ['user', 'api_key', 'schedule', 'chain', 'system'] as const;
+export type ActivitySubmitterKind = (typeof ACTIVITY_SUBMITTER_KINDS)[number];
+
+/** One operation run in the activity log (kept 31 days; its detail lines 5 days). */
 export interface ActivityRecordV1 {
   v: 1;
+  /** The run's id. */
   id: string;
   orgId: string;
   environmentId: string;
+  /** The agent group the run was sent to. */
+  groupId?: string;
+  /** The project and revision the operation belongs to, for runs of a deployed project. */
+  projectId?: string;
+  projectName?: string;
+  revision?: number;
   operationId: string;
   /** Set once an agent has picked the run up. */
   agentId?: string;
@@ -25,13 +36,25 @@ export interface ActivityRecordV1 {
   submittedAt: string;
   startedAt?: string;
   completedAt?: string;
-  /** Who or what started the run: a user id, an API key id, a schedule id. */
+  /**
+   * Who or what started the run: a user id, an API key id, a schedule id; the kind's name when
+   * no id applies (`system`, `chain`).
+   */
   submittedBy: string;
+  submittedByKind?: ActivitySubmitterKind;
   recordsRead: number;
   recordsWritten: number;
   recordsFailed: number;
+  /** Why a run failed or was cancelled: a stable code (`attempts_exhausted`, a connector's). */
+  errorCode?: string;
   /** Troubleshooting detail or text the operation asked to log. */
   message?: string;
+  /** The run whose outcome started this one (an on-success / on-failure chain). */
+  parentRunId?: string;
+  /** The failed or cancelled run this one retries. */
+  retryOf?: string;
+  /** When the record last changed, ISO 8601. */
+  updatedAt?: string;
 }
 
 const SUBJECT = { code: 'INVALID_ACTIVITY_RECORD', name: 'activity record' } as const;
@@ -52,13 +75,22 @@ export function parseActivityRecord(value: unknown): ActivityRecordV1 {
     recordsWritten: fields.count('recordsWritten'),
     recordsFailed: fields.count('recordsFailed'),
   };
-  const agentId = fields.optionalId('agentId');
-  if (agentId !== undefined) record.agentId = agentId;
-  const startedAt = fields.optionalTime('startedAt');
-  if (startedAt !== undefined) record.startedAt = startedAt;
-  const completedAt = fields.optionalTime('completedAt');
-  if (completedAt !== undefined) record.completedAt = completedAt;
-  const message = fields.optionalString('message');
-  if (message !== undefined) record.message = message;
-  return record;
+  const optional: Partial<ActivityRecordV1> = {
+    groupId: fields.optionalId('groupId'),
+    projectId: fields.optionalId('projectId'),
+    projectName: fields.optionalId('projectName'),
+    revision: fields.optionalPositive('revision'),
+    agentId: fields.optionalId('agentId'),
+    startedAt: fields.optionalTime('startedAt'),
+    completedAt: fields.optionalTime('completedAt'),
+    submittedByKind: fields.optionalOneOf('submittedByKind', ACTIVITY_SUBMITTER_KINDS),
+    errorCode: fields.optionalId('errorCode'),
+    message: fields.optionalString('message'),
+    parentRunId: fields.optionalId('parentRunId'),
+    retryOf: fields.optionalId('retryOf'),
+    updatedAt: fields.optionalTime('updatedAt'),
+  };
+  // Absent stays absent: no `key: undefined` in the result.
+  const present = Object.entries(optional).filter(([, entry]) => entry !== undefined);
+  return Object.assign(record, Object.fromEntries(present));
 }

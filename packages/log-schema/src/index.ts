@@ -18,8 +18,19 @@ export {
 } from './audit-event.js';
 export {
   ACTIVITY_STATUSES,
+  ACTIVITY_SUBMITTER_KINDS,
   parseActivityRecord,
   type ActivityRecordV1,
   type ActivityStatus,
+  type ActivitySubmitterKind,
 } from './activity-record.js';
+export {
+  ACTIVITY_DETAIL_LEVELS,
+  ACTIVITY_DETAIL_STEPS,
+  MAX_ACTIVITY_DETAIL_TEXT,
+  parseActivityDetail,
+  type ActivityDetailLevel,
+  type ActivityDetailStep,
+  type ActivityDetailV1,
+} from './activity-detail.js';
 export { parseAgentLogLine, type AgentLogLineV1 } from './agent-log-line.js';

@@ -14,6 +14,13 @@ export const AGENT_SERVICE_SUBJECTS = {
   heartbeat: `${AGENT_SERVICE_ROOT}.agents.heartbeat`,
   /** request: { orgId, runId } → { cancelRequested } */
   runStatus: `${AGENT_SERVICE_ROOT}.runs.status`,
+  /**
+   * request: { orgId, environmentId, runId, agentId, attempt, publicKey } (all but publicKey from
+   * the gateway-signed lease) → { secrets: SealedRunSecret[] }, or an error RUN_NOT_RUNNING /
+   * SECRET_NOT_FOUND. Each vault value is sealed for `publicKey` (@weft/crypto sealForRecipient,
+   * context `<runId>|<name>`): the gateway relays what it cannot read.
+   */
+  runSecrets: `${AGENT_SERVICE_ROOT}.runs.secrets`,
   /** broadcast: { agentId } whenever an agent is disabled, enabled or revoked */
   agentChanged: `${AGENT_SERVICE_ROOT}.agents.changed`,
 } as const;
@@ -32,6 +39,14 @@ export interface AgentIdentity {
   shared: boolean;
   /** SPKI DER, base64url. */
   publicKey: string;
+}
+
+/** One vault secret of a run, sealed for the agent's per-run public key (base64url fields). */
+export interface SealedRunSecret {
+  name: string;
+  ephemeralPublicKey: string;
+  nonce: string;
+  ciphertext: string;
 }
 
 /** The body of every agent-service reply: a result, or an error with a stable code. */

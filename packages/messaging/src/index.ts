@@ -35,6 +35,7 @@ export {
   AGENT_SERVICE_SUBJECTS,
   type AgentIdentity,
   type AgentServiceReply,
+  type SealedRunSecret,
 } from './agent-service.js';
 export {
   createEnvelope,

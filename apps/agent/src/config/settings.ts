@@ -75,7 +75,7 @@ export const AGENT_SETTINGS: { readonly [K in SettingKey]-?: SettingSpec } = {
     defaultText: 'true',
     secret: false,
     description:
-      "true or false. With false only a run's status and record counts leave the agent: error messages stay in the local logs and Weft's activity log shows the error code only.",
+      "true or false. With false only a run's status and record counts leave the agent: error messages and the operation log stay on the agent and Weft's activity log shows the error code and counts only.",
   },
   stateDir: {
     kind: 'string',

@@ -2,6 +2,7 @@ import type { Logger } from '@weft/log-schema';
 import type { SecretValue } from '../config/secret-value.js';
 import { errorSummary } from '../runs/run-loop.js';
 import type {
+  OperationLogMessage,
   ReleaseReason,
   RunAssignment,
   RunOutcome,
@@ -23,7 +24,10 @@ export interface GatewayWorkSourceOptions {
   readonly client: Pick<GatewayClient, 'call' | 'identity' | 'stopSignal'>;
   readonly gatewayUrl: string;
   readonly logger: Logger;
-  /** false: a failed run's error message stays on the agent (only its code is sent). */
+  /**
+   * false: a failed run's error message stays on the agent (only its code is sent), and so does
+   * the operation log (no runs/log calls).
+   */
   readonly cloudLogging: boolean;
   readonly maxConcurrentRuns: number;
   readonly agent: { readonly version: string; readonly host: string };
@@ -33,6 +37,8 @@ export interface GatewayWorkSourceOptions {
   readonly waitSeconds?: number;
   /** Reporting an outcome is worth more patience than a poll: it must not be lost. */
   readonly completeRetry?: RetryPolicy;
+  /** For operation log batches; default 3 attempts within a few seconds. */
+  readonly logRetry?: RetryPolicy;
   /** Called by close(), e.g. to close the connection pool. */
   readonly onClose?: () => Promise<void>;
 }
@@ -44,6 +50,8 @@ interface HeldRun {
 
 const DEFAULT_HEARTBEAT_MS = 30_000;
 const COMPLETE_RETRY: RetryPolicy = { attempts: 10, baseDelayMs: 1000, maxDelayMs: 30_000 };
+/** An operation log batch is worth a few tries, not holding the run's end for long. */
+const LOG_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 500, maxDelayMs: 2000 };
 
 /**
  * Runs from the gateway: long-polls POST /agent/v1/work, reports a run's start, keeps its lease alive
@@ -59,9 +67,25 @@ export class GatewayWorkSource implements WorkSource {
   #heartbeat: NodeJS.Timeout | undefined;
   #closed = false;
 
+  /** Present only with cloud logging on: otherwise the operation log never leaves the agent. */
+  readonly sendOperationLog?: (
+    run: RunAssignment,
+    messages: readonly OperationLogMessage[],
+  ) => Promise<void>;
+
   constructor(options: GatewayWorkSourceOptions) {
     this.#options = options;
     this.description = `gateway ${options.gatewayUrl}`;
+    if (options.cloudLogging) {
+      this.sendOperationLog = async (run, messages) => {
+        const held = this.#hold(run);
+        await this.#options.client.call(
+          '/agent/v1/runs/log',
+          { lease: held.lease.reveal(), messages },
+          { retry: options.logRetry ?? LOG_RETRY },
+        );
+      };
+    }
   }
 
   get stopSignal(): AbortSignal {
@@ -110,6 +134,16 @@ export class GatewayWorkSource implements WorkSource {
     const everyMs = Math.max(100, (leaseSeconds * 1000) / 3);
     held.progressTimer = setInterval(() => void this.#progress(run, held, tracker), everyMs);
     held.progressTimer.unref();
+  }
+
+  /** POST runs/secrets with the run's lease: the answer as the gateway relayed it. */
+  async sealedSecrets(run: RunAssignment, publicKey: string): Promise<unknown> {
+    const held = this.#hold(run);
+    const answer = await this.#options.client.call('/agent/v1/runs/secrets', {
+      lease: held.lease.reveal(),
+      publicKey,
+    });
+    return answer.body;
   }
 
   async complete(run: RunAssignment, outcome: RunOutcome): Promise<void> {

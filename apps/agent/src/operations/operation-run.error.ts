@@ -10,6 +10,8 @@ export type OperationRunErrorCode =
   | 'invalid_mapping'
   | 'mapping_failed'
   | 'secrets_unresolved'
+  /** A `vault:` secret could not be had from the control plane, or not opened. */
+  | 'secret_unavailable'
   | 'cancelled';
 
 /** A run failure with a stable code; the message names the part of the operation, never record data. */

@@ -1,5 +1,6 @@
 import type { RunSecret } from '../secrets/resolve-run-secrets.js';
 import { OperationRunError } from './operation-run.error.js';
+import type { InterfaceDefinition } from './record-interfaces.js';
 
 /** A connector step of an operation: which connector, and its configuration (validated by the connector). */
 export interface ConnectorStep {
@@ -13,8 +14,10 @@ export interface OperationV1 {
   readonly source?: ConnectorStep;
   /** A @weft/transform mapping document (an object, or its YAML/JSON text). */
   readonly mapping?: unknown;
+  /** `transformation.interfaces`: the interfaces the mapping names, by name. */
+  readonly interfaces?: Readonly<Record<string, InterfaceDefinition>>;
   readonly target?: ConnectorStep;
-  /** Stored values, or `{ reference: 'env:NAME' | 'file:/path' }` resolved on this agent. */
+  /** `{ name, kind, reference }`: `vault:<id>` (fetched sealed for the run) or `env:` / `file:` (read here). */
   readonly secrets: readonly RunSecret[];
   readonly egress: { readonly allow: readonly string[]; readonly deny: readonly string[] };
   /** Records per batch handed to the target. */
@@ -36,6 +39,7 @@ export function parseOperation(value: unknown): OperationV1 {
   if (transformation !== undefined && (mapping === undefined || mapping === null)) {
     fail('operation.transformation.mapping is missing');
   }
+  const interfaces = interfaceDefinitions(transformation?.['interfaces']);
   const egress =
     operation['egress'] === undefined ? {} : object(operation['egress'], 'operation.egress');
   const chunkRecords = operation['chunkRecords'] ?? DEFAULT_CHUNK_RECORDS;
@@ -53,11 +57,54 @@ export function parseOperation(value: unknown): OperationV1 {
     version: 1,
     ...(source === undefined ? {} : { source }),
     ...(mapping === undefined ? {} : { mapping }),
+    ...(interfaces === undefined ? {} : { interfaces }),
     ...(target === undefined ? {} : { target }),
     secrets: secrets(operation['secrets']),
     egress: { allow: strings(egress['allow'], 'allow'), deny: strings(egress['deny'], 'deny') },
     chunkRecords,
   };
+}
+
+const INTERFACE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,127}$/;
+
+/** `{ <name>: { format: json-schema | xsd, schema, element? } }`; the schemas are read later. */
+function interfaceDefinitions(value: unknown): Record<string, InterfaceDefinition> | undefined {
+  if (value === undefined || value === null) return undefined;
+  const definitions: Record<string, InterfaceDefinition> = {};
+  for (const [name, entry] of Object.entries(
+    object(value, 'operation.transformation.interfaces'),
+  )) {
+    const where = `operation.transformation.interfaces.${name}`;
+    if (!INTERFACE_NAME.test(name)) fail(`${where}: an interface name is letters, digits, - and _`);
+    const definition = object(entry, where);
+    const { format, schema, element } = definition;
+    for (const key of Object.keys(definition)) {
+      if (key !== 'format' && key !== 'schema' && key !== 'element')
+        fail(`${where}.${key} is not a field of an interface`);
+    }
+    if (element !== undefined && (typeof element !== 'string' || element === '')) {
+      fail(`${where}.element must be the name of the record element`);
+    }
+    if (
+      format === 'json-schema' &&
+      typeof schema === 'object' &&
+      schema !== null &&
+      element === undefined
+    ) {
+      definitions[name] = { format, schema };
+    } else if (format === 'xsd' && typeof schema === 'string') {
+      definitions[name] = {
+        format,
+        schema,
+        ...(element === undefined ? {} : { element: element as string }),
+      };
+    } else {
+      fail(
+        `${where} must be { format: json-schema, schema: <object> } or { format: xsd, schema: <text>, element? }`,
+      );
+    }
+  }
+  return definitions;
 }
 
 function step(value: unknown, name: string): ConnectorStep | undefined {
@@ -71,8 +118,10 @@ function step(value: unknown, name: string): ConnectorStep | undefined {
 }
 
 /**
- * `[{ name, kind, reference }]`: what the connections reference by name, each resolved here
- * (`env:` / `file:`) within the operator's allow-lists. A run never carries a stored value.
+ * `[{ name, kind, reference }]`: what the connections reference by name (`{ secret: NAME }`) or
+ * use in their strings (`${NAME}`, variables only). `env:` / `file:` are resolved here within the
+ * operator's allow-lists; `vault:<id>` is fetched sealed for the run. A run message never carries
+ * a value: JetStream keeps it on disk.
  */
 function secrets(value: unknown): RunSecret[] {
   if (value === undefined || value === null) return [];

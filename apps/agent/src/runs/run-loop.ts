@@ -6,6 +6,7 @@ import type {
   RecordCounts,
   ReleaseReason,
   RunAssignment,
+  RunContext,
   RunOutcome,
   WorkSource,
 } from './work-source.js';
@@ -172,6 +173,7 @@ export class RunLoop {
         signal: entry.abort.signal,
         logger,
         records: entry.records,
+        ...this.#runServices(entry.run),
       });
       outcome = entry.cancelled
         ? { status: 'cancelled', records: { ...entry.records } }
@@ -200,6 +202,20 @@ export class RunLoop {
     } catch (error) {
       logger.error('reporting the run outcome failed', { error: errorSummary(error) });
     }
+  }
+
+  /** What the work source offers a running run beyond its lease: vault secrets, the operation log. */
+  #runServices(run: RunAssignment): Pick<RunContext, 'sealedSecrets' | 'sendOperationLog'> {
+    const { workSource } = this.#options;
+    const sendLog = workSource.sendOperationLog;
+    return {
+      ...(workSource.sealedSecrets === undefined
+        ? {}
+        : { sealedSecrets: (publicKey: string) => workSource.sealedSecrets!(run, publicKey) }),
+      ...(sendLog === undefined
+        ? {}
+        : { sendOperationLog: (messages) => sendLog.call(workSource, run, messages) }),
+    };
   }
 
   /** Tells the work source the run starts; false (run handed back, not executed) when it refuses. */

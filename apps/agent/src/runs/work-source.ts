@@ -41,6 +41,18 @@ export type RunOutcome =
 
 export type ReleaseReason = 'shutdown' | 'not-started';
 
+export const OPERATION_LOG_LEVELS = ['info', 'warn', 'error'] as const;
+export const OPERATION_LOG_STEPS = ['source', 'transformation', 'target', 'operation'] as const;
+
+/** One line of a run's operation log as it leaves the agent (already masked and cut). */
+export interface OperationLogMessage {
+  /** ISO 8601 UTC. */
+  readonly at: string;
+  readonly level: (typeof OPERATION_LOG_LEVELS)[number];
+  readonly step?: (typeof OPERATION_LOG_STEPS)[number];
+  readonly text: string;
+}
+
 /** What a work source may do to a run it handed out while it runs. */
 export interface RunTracker {
   /** The run's counts right now (for progress reports). */
@@ -71,6 +83,20 @@ export interface WorkSource {
    * (progress) until complete() or release(). A rejection means the run must not execute.
    */
   started?(run: RunAssignment, tracker: RunTracker): Promise<void>;
+  /**
+   * The run's vault secrets, sealed for `publicKey` (a one-time X25519 key of this attempt): the
+   * source's answer as it came, `{ secrets: [{ name, ephemeralPublicKey, nonce, ciphertext }] }`.
+   * Sources without a vault leave it out, and runs naming `vault:` secrets fail.
+   */
+  sealedSecrets?(run: RunAssignment, publicKey: string): Promise<unknown>;
+  /**
+   * Sends a batch of the run's operation log (≤ 50 lines). Left out when the lines must stay on
+   * the agent (cloudLogging: false): runs then collect none.
+   */
+  readonly sendOperationLog?: (
+    run: RunAssignment,
+    messages: readonly OperationLogMessage[],
+  ) => Promise<void>;
   /** The run ended (successfully or not) on this agent. */
   complete(run: RunAssignment, outcome: RunOutcome): Promise<void>;
   /** The run did not finish here (the agent is stopping): hand it back so another agent can run it. */
@@ -87,6 +113,10 @@ export interface RunContext {
   readonly logger: Logger;
   /** Counts the runner keeps up to date while it runs; reported as progress and in the outcome. */
   readonly records: RecordCounts;
+  /** The run's vault secrets sealed for `publicKey` (see WorkSource.sealedSecrets); absent: none to be had. */
+  readonly sealedSecrets?: (publicKey: string) => Promise<unknown>;
+  /** Sends operation log lines of the run; absent when they stay on the agent. */
+  readonly sendOperationLog?: (messages: readonly OperationLogMessage[]) => Promise<void>;
 }
 
 /** Executes one run: source connector → transformation → target connector. */

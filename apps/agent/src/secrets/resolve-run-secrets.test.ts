@@ -3,6 +3,7 @@ import { mkdir, realpath, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { capturedLogger, makeTempDir } from '../../test/support/fixtures.js';
+import { SecretValue } from '../config/secret-value.js';
 import { resolveRunSecrets, runSecretValuesOf, type RunSecret } from './resolve-run-secrets.js';
 import { RunSecretsError } from './secret-reference.error.js';
 import type { SecretReferencePolicy } from './secret-reference-policy.js';
@@ -46,6 +47,38 @@ async function runSecretsError(promise: Promise<unknown>): Promise<RunSecretsErr
 }
 
 describe('resolveRunSecrets', () => {
+  it('takes vault: values from the opened vault secrets, as stored ones', async () => {
+    const vault = new Map([['PG_PASSWORD', new SecretValue(stored)]]);
+    const resolved = await resolveRunSecrets(
+      [
+        { name: 'PG_PASSWORD', kind: 'credential', reference: 'vault:0b5c1f4e-8d1a-4a63' },
+        { name: 'crm_token', kind: 'credential', reference: 'env:CRM_TOKEN' },
+      ],
+      policy,
+      { env: { CRM_TOKEN: fromEnv } },
+      vault,
+    );
+    expect(resolved.map((secret) => [secret.name, secret.source, secret.value.reveal()])).toEqual([
+      ['PG_PASSWORD', 'stored', stored],
+      ['crm_token', 'env', fromEnv],
+    ]);
+    const error = await runSecretsError(
+      resolveRunSecrets(
+        [
+          { name: 'NOT_FETCHED', kind: 'credential', reference: 'vault:abc' },
+          { name: 'MALFORMED', kind: 'variable', reference: 'vault:../x' },
+        ],
+        policy,
+        { env: {} },
+        vault,
+      ),
+    );
+    expect(error.failures.map((failure) => [failure.name, failure.code])).toEqual([
+      ['NOT_FETCHED', 'SECRET_REFERENCE_MISSING'],
+      ['MALFORMED', 'SECRET_REFERENCE_INVALID'],
+    ]);
+  });
+
   it('passes stored values through and resolves references, all as SecretValue', async () => {
     const resolved = await resolveRunSecrets(
       [

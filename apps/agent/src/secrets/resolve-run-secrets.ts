@@ -10,6 +10,7 @@ import {
   type RunSecretFailure,
 } from './secret-reference.error.js';
 import type { SecretReferencePolicy } from './secret-reference-policy.js';
+import { isValidVaultReference, isVaultReference } from './vault-secrets.js';
 
 export const RUN_SECRET_KINDS = ['variable', 'credential'] as const;
 export type RunSecretKind = (typeof RUN_SECRET_KINDS)[number];
@@ -22,7 +23,7 @@ export type RunSecret =
 export interface ResolvedRunSecret {
   readonly name: string;
   readonly kind: RunSecretKind;
-  /** Stored in the vault (and sent with the run), or read here through an env:/file: reference. */
+  /** Kept in the control plane's vault (fetched sealed for this run), or read here through an env:/file: reference. */
   readonly source: 'stored' | 'env' | 'file';
   /** Prints as [redacted]; `reveal()` only where a connector hands it to the endpoint. */
   readonly value: SecretValue;
@@ -34,14 +35,16 @@ const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 const MIN_MASKED_LINE_LENGTH = 8;
 
 /**
- * Resolves every secret of a run, in order. Stored values pass through; references are resolved
- * within `policy`. If any fails, throws one RunSecretsError listing each failing name and code —
- * the run needs all of them, and the user fixing it wants to see all problems at once.
+ * Resolves every secret of a run, in order. Stored values pass through; `vault:` references take
+ * their value from `vault` (opened beforehand, see openVaultSecrets); env:/file: references are
+ * resolved within `policy`. If any fails, throws one RunSecretsError listing each failing name and
+ * code — the run needs all of them, and the user fixing it wants to see all problems at once.
  */
 export async function resolveRunSecrets(
   secrets: readonly RunSecret[],
   policy: SecretReferencePolicy,
   io: SecretReferenceIo,
+  vault: ReadonlyMap<string, SecretValue> = new Map(),
 ): Promise<ResolvedRunSecret[]> {
   const seen = new Set<string>();
   const outcomes = await Promise.all(
@@ -53,6 +56,20 @@ export async function resolveRunSecrets(
       seen.add(name);
       if ('value' in secret) {
         return { name, kind: secret.kind, source: 'stored', value: new SecretValue(secret.value) };
+      }
+      if (isVaultReference(secret.reference)) {
+        if (!isValidVaultReference(secret.reference)) {
+          return invalid(name, 'a vault reference must be vault:<id>');
+        }
+        const value = vault.get(name);
+        if (value === undefined) {
+          return {
+            name,
+            code: 'SECRET_REFERENCE_MISSING',
+            message: 'the vault value was not fetched',
+          };
+        }
+        return { name, kind: secret.kind, source: 'stored', value };
       }
       try {
         const value = await resolveSecretReference(secret.reference, policy, io);

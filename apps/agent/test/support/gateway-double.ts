@@ -2,6 +2,7 @@ import { createPublicKey, randomBytes, randomUUID, verify, type KeyObject } from
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { sealForRecipient } from '@weft/crypto';
 
 /** One request the double received, for assertions. */
 export interface ReceivedCall {
@@ -41,6 +42,10 @@ export class GatewayDouble {
   /** Long polls the agent abandoned before an answer (the run would be NAKed). */
   abandonedPolls = 0;
   readonly cancelRequested = new Set<string>();
+  /** What runs/secrets seals for the caller's key (name → value), as the control plane would. */
+  readonly vault = new Map<string, string>();
+  /** Every runs/log batch received, with the run its lease named. */
+  readonly operationLog: Array<{ runId: string; messages: unknown[] }> = [];
   readonly #queue: QueuedRun[] = [];
   readonly #waiting = new Set<() => void>();
   readonly #challenges = new Map<string, string>();
@@ -137,6 +142,28 @@ export class GatewayDouble {
         if (lease === undefined || lease.agentId !== agentId)
           return error(res, 409, 'LEASE_INVALID');
         return send(res, 200, { cancelRequested: this.cancelRequested.has(lease.runId) });
+      }
+      case '/agent/v1/runs/secrets': {
+        const lease = this.#leases.get(String(body['lease']));
+        if (lease === undefined || lease.agentId !== agentId)
+          return error(res, 403, 'LEASE_INVALID');
+        const publicKey = String(body['publicKey']);
+        return send(res, 200, {
+          secrets: [...this.vault].map(([name, value]) => ({
+            name,
+            ...sealForRecipient(value, publicKey, `${lease.runId}|${name}`),
+          })),
+        });
+      }
+      case '/agent/v1/runs/log': {
+        const lease = this.#leases.get(String(body['lease']));
+        if (lease === undefined || lease.agentId !== agentId)
+          return error(res, 403, 'LEASE_INVALID');
+        const messages = body['messages'];
+        if (!Array.isArray(messages) || messages.length === 0 || messages.length > 50)
+          return error(res, 400, 'BAD_REQUEST');
+        this.operationLog.push({ runId: lease.runId, messages });
+        return send(res, 204);
       }
       case '/agent/v1/runs/complete':
       case '/agent/v1/runs/release': {

@@ -15,6 +15,8 @@ export type AgentErrorCode =
   | 'ENROLMENT_TOKEN_INVALID'
   | 'PUBLIC_KEY_INVALID'
   | 'AGENT_REVOKED'
+  | 'RUN_NOT_RUNNING'
+  | 'SECRET_NOT_FOUND'
   | 'VALIDATION_FAILED';
 
 export class AgentError extends Error {
@@ -160,6 +162,11 @@ export class AgentRegistry {
       await tx.query(
         `INSERT INTO agent_group_environments (org_id, group_id, environment_id) VALUES ($1, $2, $3)
          ON CONFLICT DO NOTHING`,
+        [orgId, groupId, environmentId],
+      );
+      // An environment's first group is where its runs go until it chooses another.
+      await tx.query(
+        `UPDATE environments SET run_group_id = $2 WHERE org_id = $1 AND id = $3 AND run_group_id IS NULL`,
         [orgId, groupId, environmentId],
       );
       await this.#audit(tx, actor, 'agent_group.manage', 'agent_group', groupId, environmentId, {

@@ -9,6 +9,9 @@ import type { DataSource } from 'typeorm';
 import { isUuid } from '../database/ids.js';
 import { changeRows, selectRows } from '../database/sql.js';
 import { asOrgId, inTenant } from '../database/tenant.js';
+import { sealForRecipient, type SealedValue } from '@weft/crypto';
+import { VaultError } from '../vault/secret-input.js';
+import type { SecretsVault } from '../vault/secrets-vault.js';
 import { AgentError, type AgentRegistry } from './agent-registry.js';
 
 const MAX_REQUEST_BYTES = 16 * 1024;
@@ -30,6 +33,7 @@ export class AgentService {
     private readonly db: DataSource,
     private readonly nats: NatsConnection,
     private readonly registry: AgentRegistry,
+    private readonly vault: SecretsVault,
     private readonly logger: Logger,
   ) {}
 
@@ -46,6 +50,7 @@ export class AgentService {
       [AGENT_SERVICE_SUBJECTS.identity]: (r) => this.registry.identity(str(r.agentId, 64)),
       [AGENT_SERVICE_SUBJECTS.heartbeat]: (r) => this.#heartbeat(r),
       [AGENT_SERVICE_SUBJECTS.runStatus]: (r) => this.#runStatus(r),
+      [AGENT_SERVICE_SUBJECTS.runSecrets]: (r) => this.#runSecrets(r),
     };
     for (const [subject, handler] of Object.entries(handlers)) {
       this.#subscriptions.push(
@@ -146,6 +151,83 @@ export class AgentService {
       ),
     );
     return { cancelRequested: rows[0]?.cancelled ?? false };
+  }
+
+  /**
+   * The stored values of a run's `vault:` secrets, for the agent executing it: only while the run
+   * is unfinished and — once its start is recorded — running on that agent in that attempt (the
+   * gateway took agent, organization, environment, run and attempt from the run's signed lease,
+   * not from the agent's body; the start event may still be on its way), only the names the run's own
+   * operation references, each decryption audited (`secret.resolve`, committed before any value
+   * leaves), and each value sealed to the agent's one-time key for this attempt, so the gateway
+   * and NATS carry only ciphertext.
+   */
+  async #runSecrets(
+    request: Record<string, unknown>,
+  ): Promise<{ secrets: Array<SealedValue & { name: string }> }> {
+    const orgId = str(request.orgId, 64);
+    const environmentId = str(request.environmentId, 64);
+    const runId = str(request.runId, 64);
+    const agentId = str(request.agentId, 64);
+    const publicKey = str(request.publicKey, 100);
+    const attempt = request.attempt;
+    if (![orgId, environmentId, runId, agentId].every(isUuid) || typeof attempt !== 'number') {
+      throw new AgentError(
+        'VALIDATION_FAILED',
+        'a run secrets request names org, environment, run, agent and attempt',
+      );
+    }
+    const [run] = await inTenant(this.db, asOrgId(orgId), (tx) =>
+      selectRows<{ names: string[] | null }>(
+        tx,
+        `SELECT array(SELECT substr(s->>'reference', 7) FROM jsonb_array_elements(operation->'secrets') s
+                      WHERE s->>'reference' LIKE 'vault:%') AS names
+         FROM runs WHERE org_id = $1 AND environment_id = $2 AND id = $3
+           AND (status = 'pending' OR (status = 'running' AND agent_id = $4 AND attempts = $5))`,
+        [orgId, environmentId, runId, agentId, attempt],
+      ),
+    );
+    if (run === undefined) {
+      throw new AgentError(
+        'RUN_NOT_RUNNING',
+        'the run is not running on this agent in this attempt: its secrets are not handed out',
+      );
+    }
+    // Checked before anything is decrypted (a decryption is audited): a raw 32-byte X25519 key.
+    if (!/^[A-Za-z0-9_-]{43}$/.test(publicKey)) {
+      throw new AgentError(
+        'VALIDATION_FAILED',
+        'publicKey must be a raw X25519 public key (base64url)',
+      );
+    }
+    const names = run.names ?? [];
+    if (names.length === 0) return { secrets: [] };
+    let resolved;
+    try {
+      resolved = await this.vault.resolveForRun({
+        orgId: asOrgId(orgId),
+        environmentId,
+        runId,
+        actor: { type: 'agent', id: agentId },
+        names,
+      });
+    } catch (error) {
+      if (VaultError.is(error)) throw new AgentError('SECRET_NOT_FOUND', error.message);
+      throw error;
+    }
+    const secrets = resolved.map((secret) => {
+      if (!('value' in secret)) {
+        throw new AgentError(
+          'SECRET_NOT_FOUND',
+          `secret ${secret.name} holds a reference, not a stored value`,
+        );
+      }
+      return {
+        name: secret.name,
+        ...sealForRecipient(secret.value, publicKey, `${runId}|${secret.name}`),
+      };
+    });
+    return { secrets };
   }
 }
 

@@ -201,6 +201,50 @@ describe('control plane configuration', () => {
     });
   });
 
+  it('keeps the activity log 31 days and its details 5, with partitions a week ahead', () => {
+    expect(compileControlPlaneConfig(validateEnv(ControlPlaneEnv, valid)).activity).toEqual({
+      retentionDays: 31,
+      detailRetentionDays: 5,
+      partitionsAhead: 7,
+    });
+    const config = compileControlPlaneConfig(
+      validateEnv(ControlPlaneEnv, {
+        ...valid,
+        WEFT_ACTIVITY_RETENTION_DAYS: '90',
+        WEFT_ACTIVITY_DETAIL_RETENTION_DAYS: '31',
+        WEFT_ACTIVITY_PARTITIONS_AHEAD: '60',
+      }),
+    );
+    expect(config.activity).toEqual({
+      retentionDays: 90,
+      detailRetentionDays: 31,
+      partitionsAhead: 60,
+    });
+  });
+
+  it.each([
+    ['WEFT_ACTIVITY_RETENTION_DAYS', '0'],
+    ['WEFT_ACTIVITY_RETENTION_DAYS', '401'],
+    ['WEFT_ACTIVITY_DETAIL_RETENTION_DAYS', '32'],
+    ['WEFT_ACTIVITY_DETAIL_RETENTION_DAYS', 'five'],
+    ['WEFT_ACTIVITY_PARTITIONS_AHEAD', '0'],
+    ['WEFT_ACTIVITY_PARTITIONS_AHEAD', '61'],
+  ])('refuses %s=%s by name', (setting, value) => {
+    expect(configError({ ...valid, [setting]: value }).settings).toEqual([setting]);
+  });
+
+  it('refuses details kept longer than the activity rows they belong to', () => {
+    const error = configError({
+      ...valid,
+      WEFT_ACTIVITY_RETENTION_DAYS: '3',
+      WEFT_ACTIVITY_DETAIL_RETENTION_DAYS: '5',
+    });
+    expect(error.settings).toEqual(['WEFT_ACTIVITY_DETAIL_RETENTION_DAYS']);
+    expect(error.message).toBe(
+      'invalid configuration: WEFT_ACTIVITY_DETAIL_RETENTION_DAYS must not exceed WEFT_ACTIVITY_RETENTION_DAYS',
+    );
+  });
+
   it('schedules backups only when an interval is set', () => {
     const config = compileControlPlaneConfig(
       validateEnv(ControlPlaneEnv, {

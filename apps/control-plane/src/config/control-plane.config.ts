@@ -12,6 +12,11 @@ import {
 import type { LogLevel } from '@weft/log-schema';
 import { WithKeySettings, compileKeySettings, type KeySettings } from './key-settings.js';
 import {
+  WithActivitySettings,
+  compileActivitySettings,
+  type ActivitySettings,
+} from './activity-settings.js';
+import {
   WithBackupSettings,
   WithS3Settings,
   compileBackupSettings,
@@ -21,14 +26,15 @@ import {
 } from './storage-settings.js';
 
 export type { BackupSettings, S3Settings } from './storage-settings.js';
+export type { ActivitySettings } from './activity-settings.js';
 
 /**
  * The control plane's settings, one property per environment variable (LOG_LEVEL, NATS_* and
  * STARTUP_TIMEOUT_SECONDS come from ServiceEnv). Validated once at boot; secrets have no
  * defaults. docs/configuration.md describes each one.
  */
-export class ControlPlaneEnv extends WithBackupSettings(
-  WithS3Settings(WithKeySettings(ServiceEnv)),
+export class ControlPlaneEnv extends WithActivitySettings(
+  WithBackupSettings(WithS3Settings(WithKeySettings(ServiceEnv))),
 ) {
   @ToInt()
   @IsInt()
@@ -182,6 +188,7 @@ export interface ControlPlaneConfig {
     from: string;
   };
   runs: { ackWaitMs: number };
+  activity: ActivitySettings;
   startupTimeoutMs: number;
   shutdownGraceMs: number;
 }
@@ -198,6 +205,7 @@ export function compileControlPlaneConfig(env: ControlPlaneEnv): ControlPlaneCon
     backups: compileBackupSettings(env),
     reencryptBatchSize: env.WEFT_REENCRYPT_BATCH_SIZE,
     runs: { ackWaitMs: env.WEFT_RUN_ACK_WAIT_SECONDS * 1000 },
+    activity: compileActivitySettings(env),
     keyHousekeepingMs: env.WEFT_KEY_HOUSEKEEPING_SECONDS * 1000,
     sessions: {
       idleTimeoutMs: env.WEFT_SESSION_IDLE_MINUTES * 60_000,

@@ -17,6 +17,8 @@ import { Agents1764900000000 } from './migrations/1764900000000-agents.js';
 import { Runs1765000000000 } from './migrations/1765000000000-runs.js';
 import { EnrolmentRetry1765100000000 } from './migrations/1765100000000-enrolment-retry.js';
 import { CloudAgentGroups1765200000000 } from './migrations/1765200000000-cloud-agent-groups.js';
+import { Projects1765300000000 } from './migrations/1765300000000-projects.js';
+import { ActivityLog1765400000000 } from './migrations/1765400000000-activity-log.js';
 
 export const ENTITIES = [Organization, Environment, User, RoleRecord, Membership];
 /** Every migration, in order. Schema changes only ever happen through these. */
@@ -34,6 +36,8 @@ export const MIGRATIONS = [
   Runs1765000000000,
   EnrolmentRetry1765100000000,
   CloudAgentGroups1765200000000,
+  Projects1765300000000,
+  ActivityLog1765400000000,
 ];
 
 export interface DatabaseSettings {

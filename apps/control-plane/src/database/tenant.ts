@@ -4,6 +4,8 @@ import { TENANT_ROLE, TENANT_TABLES } from './migrations/1764200000000-tenant-is
 import { isUuid } from './ids.js';
 import { AGENT_TABLES } from './migrations/1764900000000-agents.js';
 import { RUN_TABLES } from './migrations/1765000000000-runs.js';
+import { PROJECT_TABLES } from './migrations/1765300000000-projects.js';
+import { ACTIVITY_TABLES } from './migrations/1765400000000-activity-log.js';
 
 /**
  * Every table whose rows belong to one organization (each has row-level security for
@@ -16,6 +18,8 @@ export const ALL_TENANT_TABLES: ReadonlyArray<{ table: string; orgColumn: string
   { table: 'invitations', orgColumn: 'org_id' },
   ...AGENT_TABLES.map((table) => ({ table, orgColumn: 'org_id' })),
   ...RUN_TABLES.map((table) => ({ table, orgColumn: 'org_id' })),
+  ...PROJECT_TABLES.map((table) => ({ table, orgColumn: 'org_id' })),
+  ...ACTIVITY_TABLES.map((table) => ({ table, orgColumn: 'org_id' })),
 ];
 
 declare const ORG_ID: unique symbol;

@@ -31,10 +31,13 @@ import { OrgKeys } from '../keys/org-keys.js';
 import { ReencryptionJobs } from '../keys/reencryption.js';
 import { AgentRegistry } from '../agents/agent-registry.js';
 import { AgentService } from '../agents/agent-service.js';
+import { SecretsVault } from '../vault/secrets-vault.js';
 import { RunEvents } from '../runs/run-events.js';
 import { RunOutbox, RunQueues } from '../runs/run-outbox.js';
 import { Runs } from '../runs/runs.js';
 import { AgentGroupKinds } from '../runs/agent-group-kinds.js';
+import { createActivityServices, type ActivityServices } from '../activity/activity-services.js';
+import { createProjectServices, type ProjectServices } from '../projects/project-services.js';
 
 /** The control plane's live connections, opened once at boot and closed at shutdown. */
 export interface ControlPlaneDependencies {
@@ -58,6 +61,10 @@ export interface ControlPlaneDependencies {
   agents: AgentRegistry;
   runs: Runs;
   runOutbox: RunOutbox;
+  runEvents: RunEvents;
+  activity: ActivityServices;
+  projects: ProjectServices;
+  vault: SecretsVault;
   close(): Promise<void>;
 }
 
@@ -195,10 +202,12 @@ export async function openDependencies(
     );
   }
   const agents = new AgentRegistry(dataSource);
+  const vault = new SecretsVault(dataSource, keys);
   const agentService = new AgentService(
     dataSource,
     nats,
     agents,
+    vault,
     logger.child({ component: 'agents' }),
   );
   agents.onAgentChanged = (agentId) => agentService.agentChanged(agentId);
@@ -213,7 +222,24 @@ export async function openDependencies(
     groupKinds,
   );
   runOutbox.start();
-  const runEvents = new RunEvents(dataSource, nats, logger.child({ component: 'run-events' }));
+  // The activity log: written with each change of a run; its partitions kept hourly.
+  const activity = createActivityServices(
+    dataSource,
+    keys,
+    config.activity,
+    logger.child({ component: 'activity' }),
+  );
+  activity.maintenance.start();
+  const runs = new Runs(dataSource, () => runOutbox.wake(), groupKinds, activity.log);
+  const runEvents = new RunEvents(
+    dataSource,
+    nats,
+    logger.child({ component: 'run-events' }),
+    activity.log,
+  );
+  const projects = createProjectServices(dataSource, keys, runs, groupKinds);
+  // A finished run of a project starts the operations chained to it, in the same transaction.
+  runEvents.onRunFinished = (tx, finished) => projects.runs.startChained(tx, finished);
   runEvents.start();
   return {
     dataSource,
@@ -236,13 +262,19 @@ export async function openDependencies(
     invitations: new Invitations(dataSource, mail),
     requestPolicies: new RequestPolicies(dataSource, logger.child({ component: 'audit' })),
     agents,
-    runs: new Runs(dataSource, () => runOutbox.wake(), groupKinds),
+    runs,
     runOutbox,
+    runEvents,
+    activity,
+    projects,
+    vault,
     async close() {
       clearInterval(flushTimer);
       await agentService.stop();
       await runOutbox.stop();
       await runEvents.stop();
+      await activity.streams.closeAll();
+      await activity.maintenance.stop();
       await mail.stop();
       await backups?.stop();
       await passwordLogin.settled();

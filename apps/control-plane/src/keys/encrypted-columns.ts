@@ -37,6 +37,35 @@ export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
     recordType: 'identity_provider',
     field: 'client_secret',
   },
+  {
+    table: 'project_signing_keys',
+    column: 'private_key_ciphertext',
+    versionColumn: 'key_version',
+    idColumn: 'id',
+    orgColumn: 'org_id',
+    recordType: 'project_signing_key',
+    field: 'private_key',
+  },
+  // The activity log (src/activity): a run's message, bound to the run; a detail line, bound to
+  // its own id (a run has many).
+  {
+    table: 'activity_log',
+    column: 'message_ciphertext',
+    versionColumn: 'key_version',
+    idColumn: 'run_id',
+    orgColumn: 'org_id',
+    recordType: 'activity',
+    field: 'message',
+  },
+  {
+    table: 'activity_details',
+    column: 'text_ciphertext',
+    versionColumn: 'key_version',
+    idColumn: 'id',
+    orgColumn: 'org_id',
+    recordType: 'activity_detail',
+    field: 'text',
+  },
 ];
 
 export function bindingFor(column: EncryptedColumn, orgId: string, recordId: string): FieldBinding {

@@ -1,6 +1,6 @@
 const RUN_ERROR = Symbol.for('weft.control-plane.run-error');
 
-export type RunErrorCode = 'NOT_FOUND' | 'VALIDATION_FAILED' | 'RUN_FINISHED';
+export type RunErrorCode = 'NOT_FOUND' | 'VALIDATION_FAILED' | 'RUN_FINISHED' | 'RUN_NOT_RETRYABLE';
 
 export class RunError extends Error {
   readonly [RUN_ERROR] = true;

@@ -11,11 +11,32 @@ import type { JsMsg, NatsConnection } from 'nats';
 import type { DataSource } from 'typeorm';
 import { isUuid } from '../database/ids.js';
 import { changeRows } from '../database/sql.js';
-import { asOrgId, inTenant, type TenantTransaction } from '../database/tenant.js';
+import { asOrgId, inTenant, type OrgId, type TenantTransaction } from '../database/tenant.js';
+import type { ActivityLog, DetailLine } from '../activity/activity-log.js';
 
 /** What agents report, relayed by the gateway (docs/agent-protocol.md). */
 export type RunEventType =
-  'run.started' | 'run.progress' | 'run.finished' | 'run.released' | 'run.gave-up';
+  'run.started' | 'run.progress' | 'run.finished' | 'run.released' | 'run.gave-up' | 'run.log';
+
+/** A run reached its outcome; told inside the transaction that recorded it. */
+export interface RunFinished {
+  orgId: OrgId;
+  runId: string;
+  status: 'succeeded' | 'failed' | 'cancelled';
+}
+
+/**
+ * Called inside the transaction that records a run's outcome (chained operations are submitted
+ * there, so they are queued exactly once); a throw rolls the outcome back and the event is
+ * delivered again.
+ */
+export type RunFinishedHook = (tx: TenantTransaction, finished: RunFinished) => Promise<unknown>;
+
+/** What applying an event writes besides `runs`. */
+export interface RunEventEffects {
+  activity: Pick<ActivityLog, 'recordChange' | 'recordDetails'>;
+  onRunFinished?: RunFinishedHook | undefined;
+}
 
 interface RunEventPayload {
   runId: string;
@@ -25,7 +46,12 @@ interface RunEventPayload {
   records?: { read?: number; written?: number; failed?: number };
   error?: { code?: string; message?: string };
   cause?: string;
+  /** `run.log`: operation log and step messages (docs/agent-protocol.md). */
+  messages?: DetailLine[];
 }
+
+/** Lines of one `run.log` event the control plane takes (the gateway allows 50 per call). */
+const MAX_LOG_LINES_PER_EVENT = 50;
 
 const BATCH = 500;
 
@@ -42,11 +68,14 @@ export class RunEvents {
   #messages: { stop(): void } | undefined;
   readonly #buffer: JsMsg[] = [];
   #flushing: Promise<void> | undefined;
+  /** Set by whoever starts chained operations (the projects module). */
+  onRunFinished: RunFinishedHook | undefined;
 
   constructor(
     private readonly db: DataSource,
     private readonly nats: NatsConnection,
     private readonly logger: Logger,
+    private readonly activity: RunEventEffects['activity'],
   ) {}
 
   start(): void {
@@ -120,7 +149,9 @@ export class RunEvents {
     for (const [orgId, events] of byOrg) {
       try {
         await inTenant(this.db, asOrgId(orgId), async (tx) => {
-          for (const { parts, envelope } of events) await applyRunEvent(tx, parts, envelope);
+          const effects = { activity: this.activity, onRunFinished: this.onRunFinished };
+          for (const { parts, envelope } of events)
+            await applyRunEvent(tx, parts, envelope, effects);
         });
         for (const { message } of events) message.ack();
       } catch (error) {
@@ -144,7 +175,9 @@ export async function applyRunEvent(
   tx: TenantTransaction,
   where: SubjectParts,
   envelope: Envelope,
+  effects: RunEventEffects,
 ): Promise<void> {
+  const { activity } = effects;
   const payload = envelope.payload as RunEventPayload;
   if (typeof payload !== 'object' || payload === null || !isUuid(payload.runId)) return;
   if (!isUuid(where.environmentId) || !isUuid(where.agentGroupId)) return;
@@ -171,6 +204,7 @@ export async function applyRunEvent(
          WHERE ${inScope}`,
         [...scope, agentId, attempt, at],
       );
+      await activity.recordChange(tx, payload.runId);
       if (attempt > 1) {
         const previous = current.agent_id;
         await event(
@@ -188,24 +222,25 @@ export async function applyRunEvent(
     }
     case 'run.progress': {
       const records = payload.records ?? {};
-      await changeRows(
+      const { count: changed } = await changeRows(
         tx,
         `UPDATE runs SET records_read = $5, records_written = $6, records_failed = $7
          WHERE ${inScope} AND status = 'running' AND agent_id = $8`,
         [...scope, count(records.read), count(records.written), count(records.failed), agentId],
       );
+      if (changed > 0) await activity.recordChange(tx, payload.runId);
       return;
     }
     case 'run.finished': {
       const status = payload.status;
       if (status !== 'succeeded' && status !== 'failed' && status !== 'cancelled') return;
       const records = payload.records ?? {};
+      // The message goes to the activity log only, encrypted; runs.message is no longer written.
       const { count: changed } = await changeRows(
         tx,
-        `UPDATE runs SET status = $5, completed_at = $13::timestamptz, agent_id = COALESCE($6, agent_id),
-                started_at = COALESCE(started_at, $13::timestamptz), attempts = GREATEST(attempts, $7),
-                records_read = $8, records_written = $9, records_failed = $10,
-                error_code = $11, message = $12
+        `UPDATE runs SET status = $5, completed_at = $12::timestamptz, agent_id = COALESCE($6, agent_id),
+                started_at = COALESCE(started_at, $12::timestamptz), attempts = GREATEST(attempts, $7),
+                records_read = $8, records_written = $9, records_failed = $10, error_code = $11
          WHERE ${inScope} AND status IN ('pending', 'running')`,
         [
           ...scope,
@@ -216,11 +251,15 @@ export async function applyRunEvent(
           count(records.written),
           count(records.failed),
           status === 'succeeded' ? null : (text(payload.error?.code, 100) ?? status),
-          text(payload.error?.message, 2000),
           at,
         ],
       );
-      if (changed === 0) {
+      if (changed > 0) {
+        await activity.recordChange(tx, payload.runId, {
+          message: text(payload.error?.message, 2000),
+        });
+        await effects.onRunFinished?.(tx, { orgId: tx.orgId, runId: payload.runId, status });
+      } else {
         await event(
           tx,
           payload.runId,
@@ -247,11 +286,35 @@ export async function applyRunEvent(
       const { count: changed } = await changeRows(
         tx,
         `UPDATE runs SET status = 'failed', completed_at = now(), error_code = 'attempts_exhausted',
-                message = $5, attempts = GREATEST(attempts, $6)
+                attempts = GREATEST(attempts, $5)
          WHERE ${inScope} AND status IN ('pending', 'running')`,
-        [...scope, cause, attempt],
+        [...scope, attempt],
       );
-      if (changed > 0) await event(tx, payload.runId, 'gave_up', null, attempt, cause);
+      if (changed > 0) {
+        await event(tx, payload.runId, 'gave_up', null, attempt, cause);
+        await activity.recordChange(tx, payload.runId, { message: cause });
+        await effects.onRunFinished?.(tx, {
+          orgId: tx.orgId,
+          runId: payload.runId,
+          status: 'failed',
+        });
+      }
+      return;
+    }
+    case 'run.log': {
+      const lines = Array.isArray(payload.messages) ? payload.messages : [];
+      // Only a run of the subject's environment and group takes lines.
+      const [run] = (await tx.query(`SELECT 1 FROM runs WHERE ${inScope}`, scope)) as unknown[];
+      if (run === undefined) return;
+      await activity.recordDetails(
+        tx,
+        payload.runId,
+        envelope.id,
+        new Date(at),
+        lines
+          .slice(0, MAX_LOG_LINES_PER_EVENT)
+          .filter((line): line is DetailLine => typeof line === 'object' && line !== null),
+      );
       return;
     }
     default:

@@ -1,6 +1,10 @@
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
   IsIn,
+  IsISO8601,
   IsInt,
   IsOptional,
   IsString,
@@ -8,6 +12,7 @@ import {
   Length,
   Matches,
   Max,
+  MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
@@ -136,4 +141,50 @@ export class CompleteRequest extends ProgressRequest {
   @ValidateNested()
   @Type(() => RunErrorReport)
   error?: RunErrorReport;
+}
+
+export class RunSecretsRequest extends LeaseRequest {
+  /** The agent's one-time X25519 public key for this run attempt: raw 32 bytes, base64url. */
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, {
+    message: 'publicKey must be a raw 32-byte X25519 public key, base64url without padding',
+  })
+  publicKey!: string;
+}
+
+export const OPERATION_LOG_LEVELS = ['info', 'warn', 'error'] as const;
+export const OPERATION_LOG_STEPS = ['source', 'transformation', 'target', 'operation'] as const;
+/** Per call; an agent sends at most 200 messages and 64 KiB per run, in several calls. */
+export const MAX_OPERATION_LOG_MESSAGES = 50;
+export const MAX_OPERATION_LOG_TEXT = 1000;
+
+/** One line of a run's operation log. */
+export class OperationLogMessage {
+  /** When the agent wrote it, ISO 8601 UTC. */
+  @IsString()
+  @IsISO8601({ strict: true, strictSeparator: true }, { message: 'at must be an ISO 8601 time' })
+  @Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/, {
+    message: 'at must be a UTC time such as 2026-01-31T12:00:00.000Z',
+  })
+  at!: string;
+
+  @IsIn(OPERATION_LOG_LEVELS)
+  level!: (typeof OPERATION_LOG_LEVELS)[number];
+
+  @IsOptional()
+  @IsIn(OPERATION_LOG_STEPS)
+  step?: (typeof OPERATION_LOG_STEPS)[number];
+
+  @IsString()
+  @MaxLength(MAX_OPERATION_LOG_TEXT)
+  text!: string;
+}
+
+export class OperationLogRequest extends LeaseRequest {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_OPERATION_LOG_MESSAGES)
+  @ValidateNested({ each: true })
+  @Type(() => OperationLogMessage)
+  messages!: OperationLogMessage[];
 }

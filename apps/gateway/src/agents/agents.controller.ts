@@ -1,19 +1,10 @@
 import { createPublicKey, randomBytes, verify } from 'node:crypto';
-import {
-  Body,
-  Controller,
-  HttpCode,
-  HttpException,
-  Inject,
-  Post,
-  Req,
-  Res,
-  UnauthorizedException,
-} from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AgentIdentity } from '@weft/messaging';
 import { RequireAction } from '@weft/server-kit';
 import type { AgentRequest, AccessClaims } from './agent-authentication.js';
+import { agentOf, eventAddress as where, leaseOf, refusal } from './agent-http.js';
 import { AgentIdentities } from './agent-identities.js';
 import {
   ChallengeRequest,
@@ -45,10 +36,6 @@ interface ClosableResponse {
   on(event: 'close', listener: () => void): void;
   status(code: number): ClosableResponse;
   writableEnded: boolean;
-}
-
-function refusal(status: number, code: string, message: string): HttpException {
-  return new HttpException({ code, message }, status);
 }
 
 async function answer<T>(work: () => Promise<T>): Promise<T> {
@@ -262,20 +249,8 @@ export class AgentsController {
     this.dispatch.release(lease);
   }
 
-  /** The lease, if this gateway signed it for this very agent of this very group. */
   #lease(request: AgentRequest, token: string): LeaseClaims {
-    const agent = agentOf(request);
-    const lease = this.tokens.verify<LeaseClaims>('lease', token);
-    if (
-      lease === undefined ||
-      lease.a !== agent.agentId ||
-      lease.g !== agent.groupId ||
-      (!agent.shared && lease.o !== agent.orgId) ||
-      !RunDispatch.leaseFits(lease, agent)
-    ) {
-      throw refusal(403, 'LEASE_INVALID', 'the lease is not one this agent holds');
-    }
-    return lease;
+    return leaseOf(this.tokens, request, token);
   }
 
   async #cancelled(lease: LeaseClaims): Promise<boolean> {
@@ -286,20 +261,6 @@ export class AgentsController {
       return false;
     }
   }
-}
-
-function agentOf(request: AgentRequest): AgentIdentity {
-  if (request.agent === undefined) {
-    throw new UnauthorizedException({
-      code: 'UNAUTHENTICATED',
-      message: 'an agent access token is required',
-    });
-  }
-  return request.agent;
-}
-
-function where(lease: LeaseClaims) {
-  return { orgId: lease.o, environmentId: lease.e, agentGroupId: lease.g };
 }
 
 function signatureValid(publicKey: string, challenge: string, signature: string): boolean {

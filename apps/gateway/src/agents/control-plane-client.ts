@@ -2,6 +2,7 @@ import {
   AGENT_SERVICE_SUBJECTS,
   type AgentIdentity,
   type AgentServiceReply,
+  type SealedRunSecret,
 } from '@weft/messaging';
 import type { NatsConnection } from 'nats';
 import { GatewayError } from './gateway-error.js';
@@ -46,6 +47,21 @@ export class ControlPlaneClient {
   /** Asked on every run report: answered within `timeoutMs` (default 1 s) or not at all. */
   runStatus(orgId: string, runId: string, timeoutMs = 1000): Promise<{ cancelRequested: boolean }> {
     return this.#ask(AGENT_SERVICE_SUBJECTS.runStatus, { orgId, runId }, timeoutMs);
+  }
+
+  /**
+   * The run's vault secrets sealed for the agent's `publicKey`; every other field comes from the
+   * lease. The answer is relayed as it is: the gateway cannot open it.
+   */
+  runSecrets(request: {
+    orgId: string;
+    environmentId: string;
+    runId: string;
+    agentId: string;
+    attempt: number;
+    publicKey: string;
+  }): Promise<{ secrets: SealedRunSecret[] }> {
+    return this.#ask(AGENT_SERVICE_SUBJECTS.runSecrets, request);
   }
 
   async #ask<T>(subject: string, request: object, timeoutMs = this.timeoutMs): Promise<T> {

@@ -110,6 +110,21 @@ export class Fields {
     return value;
   }
 
+  /** A positive whole number (a sequence number, a revision). */
+  positive(key: string): number {
+    const value = this.count(key);
+    if (value < 1) this.fail(key, 'must be a positive integer');
+    return value;
+  }
+
+  optionalPositive(key: string): number | undefined {
+    return this.isAbsent(key) ? undefined : this.positive(key);
+  }
+
+  optionalOneOf<T extends string>(key: string, allowed: readonly T[]): T | undefined {
+    return this.isAbsent(key) ? undefined : this.oneOf(key, allowed);
+  }
+
   optionalObject(key: string): Record<string, unknown> | undefined {
     if (this.isAbsent(key)) return undefined;
     const value = this.source[key];

@@ -218,7 +218,8 @@ export function compileMapping(
     engine,
     problems,
     scripts: declared.scripts,
-    runScript: (name, item, bindings) => runScript(options.scriptRunner, name, item, bindings),
+    runScript: (name, item, bindings) =>
+      runScript(options.scriptRunner, name, item, bindings, slot.run?.operationLog),
     expression(source, path) {
       if (typeof source !== 'string') {
         problems.push({ path, message: 'must be an expression string' });
@@ -276,7 +277,14 @@ export function compileMapping(
           'invalid_run',
           `lookup tables missing from the run: ${missing.join(', ')}`,
         );
-      const run: RunContext = { lookups: given, variables: new Map(initialRunVariables) };
+      const sink = runOptions?.operationLog;
+      if (sink !== undefined && typeof sink !== 'function')
+        throw new MappingError('invalid_run', 'operationLog must be a function');
+      const run: RunContext = {
+        lookups: given,
+        variables: new Map(initialRunVariables),
+        ...(sink === undefined ? {} : { operationLog: sink }),
+      };
       runs.add(run);
       return run;
     },

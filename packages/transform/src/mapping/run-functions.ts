@@ -1,8 +1,14 @@
-// The functions a mapping adds to its expressions: lookup tables, run variables and scripts.
+// The functions a mapping adds to its expressions: lookup tables, run variables, scripts and the
+// operation log.
 // Each needs the run the current record belongs to; `apply` is synchronous, so the run is held
 // in a slot set for the duration of one apply call and cleared after it.
 import type { ExpressionFunction } from '../expression/engine.js';
 import { MappingError } from './errors.js';
+import {
+  operationLogMessage,
+  writeOperationLog,
+  type OperationLogSink,
+} from '../internal/operation-log.js';
 import type { RunContext, ScriptRunner } from './types.js';
 
 export const MAX_RUN_VARIABLE_LENGTH = 65_536;
@@ -42,10 +48,13 @@ export function runScript(
   name: string,
   input: unknown,
   bindings: Record<string, unknown>,
+  operationLog: OperationLogSink | undefined,
 ): unknown {
   if (runner === undefined) throw new ScriptFailure(`script "${name}": no script runner`);
   try {
-    return runner.run(name, input, bindings);
+    return operationLog === undefined
+      ? runner.run(name, input, bindings)
+      : runner.run(name, input, bindings, operationLog);
   } catch (error) {
     const code =
       typeof error === 'object' &&
@@ -131,7 +140,20 @@ export function runFunctions(
           name as string,
           input,
           (bindings ?? {}) as Record<string, unknown>,
+          slot.run?.operationLog,
         );
+      },
+    },
+    writeToOperationLog: {
+      // returns its argument, so it can wrap any expression: `$writeToOperationLog($record.id)`
+      signature: '<x:x>',
+      implementation: ([value]) => {
+        const sink = slot.run?.operationLog;
+        if (sink !== undefined) {
+          const message = operationLogMessage(value);
+          if (message !== undefined) writeOperationLog(sink, message);
+        }
+        return value;
       },
     },
   };

@@ -38,10 +38,14 @@ export function sandboxedScripts(
   }
   return {
     runner: {
-      run(name, input, bindings) {
+      run(name, input, bindings, operationLog) {
         const script = compiled.get(name);
         if (script === undefined) throw new Error(`no script named "${name}"`);
-        return script.run(input, bindings).value;
+        return (
+          operationLog === undefined
+            ? script.run(input, bindings)
+            : script.run(input, bindings, { operationLog })
+        ).value;
       },
     },
     dispose() {

@@ -1,6 +1,7 @@
 // The mapping's public types: the document as written, the compiled mapping, the run context.
 import type { ExpressionFunction } from '../expression/engine.js';
 import type { RecordInterface } from '../interfaces/model.js';
+import type { OperationLogSink } from '../internal/operation-log.js';
 import type { ValidationFailure, ValidationRules } from '../validation/types.js';
 
 /**
@@ -9,7 +10,16 @@ import type { ValidationFailure, ValidationRules } from '../validation/types.js'
  * boundary as copies; the result is plain data. Throwing marks the record as failed by a script.
  */
 export interface ScriptRunner {
-  run(name: string, input: unknown, bindings: Record<string, unknown>): unknown;
+  /**
+   * `operationLog` is the run's operation log sink, when it has one: what the script passes to
+   * `WriteToOperationLog` goes there.
+   */
+  run(
+    name: string,
+    input: unknown,
+    bindings: Record<string, unknown>,
+    operationLog?: OperationLogSink,
+  ): unknown;
 }
 
 export interface ScriptDefinition {
@@ -82,12 +92,18 @@ export interface CompileMappingOptions {
 
 export interface RunContextOptions {
   readonly lookups?: Readonly<Record<string, LookupTable>>;
+  /**
+   * Where `$writeToOperationLog` (expressions) and `WriteToOperationLog` (scripts) messages go:
+   * strings, cut to MAX_OPERATION_LOG_MESSAGE_LENGTH. Without it they are dropped.
+   */
+  readonly operationLog?: OperationLogSink;
 }
 
-/** The state one run shares across its records: lookup tables and run variables. */
+/** The state one run shares across its records: lookup tables, run variables, the operation log. */
 export interface RunContext {
   readonly lookups: Readonly<Record<string, LookupTable>>;
   readonly variables: Map<string, string | number | boolean | null>;
+  readonly operationLog?: OperationLogSink;
 }
 
 export type ApplyResult =

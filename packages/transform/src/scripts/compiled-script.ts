@@ -1,3 +1,4 @@
+import type { OperationLogSink } from '../internal/operation-log.js';
 import type { EngineSlot } from './engine.js';
 import { ScriptError } from './errors.js';
 import { fromJsonText, toJsonText } from './json-copy.js';
@@ -12,6 +13,15 @@ export interface ScriptRunResult {
   readonly logs: readonly string[];
 }
 
+export interface ScriptRunOptions {
+  /**
+   * Receives what the script passes to `WriteToOperationLog(value)` during this run, as it is
+   * written (so lines written before a failure are kept): strings as they are, anything else as
+   * JSON, each cut to MAX_OPERATION_LOG_MESSAGE_LENGTH characters. Without it they are dropped.
+   */
+  readonly operationLog?: OperationLogSink;
+}
+
 export interface CompiledScript {
   /** The name given to compile(); every error about this script names it. */
   readonly name: string;
@@ -19,7 +29,7 @@ export interface CompiledScript {
    * Calls the script's transform(record, bindings) synchronously and returns a copy of its
    * result. `bindings` (default {}) reach the script as a deep-frozen copy. Throws ScriptError.
    */
-  run(record: unknown, bindings?: unknown): ScriptRunResult;
+  run(record: unknown, bindings?: unknown, options?: ScriptRunOptions): ScriptRunResult;
   /** Frees the script's VM; later runs throw 'script_unavailable'. */
   dispose(): void;
 }
@@ -92,7 +102,7 @@ export class Script implements CompiledScript {
     return this.vm;
   }
 
-  run(record: unknown, bindings?: unknown): ScriptRunResult {
+  run(record: unknown, bindings?: unknown, options?: ScriptRunOptions): ScriptRunResult {
     if (this.disposed)
       throw new ScriptError('script_unavailable', `script "${this.name}" was disposed`, {
         scriptName: this.name,
@@ -106,7 +116,7 @@ export class Script implements CompiledScript {
     const vm = this.liveVm();
     let outcome;
     try {
-      outcome = vm.run(inputText, bindingsText);
+      outcome = vm.run(inputText, bindingsText, options?.operationLog);
     } catch (error) {
       if (error instanceof EngineFault) {
         this.vm = undefined;

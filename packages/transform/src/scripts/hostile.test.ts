@@ -283,7 +283,7 @@ describe('no host access', () => {
     ]);
   });
 
-  it('sees only the ECMAScript built-ins plus log and console on its global object', () => {
+  it('sees only the ECMAScript built-ins plus log, console and WriteToOperationLog on its global object', () => {
     const { value } = attack('return Object.getOwnPropertyNames(Function("return this")());');
     const allowed = new Set([
       ...Object.getOwnPropertyNames(globalThis).filter(
@@ -293,6 +293,7 @@ describe('no host access', () => {
       'Float16Array',
       'log',
       'console',
+      'WriteToOperationLog',
       'transform',
       'escape',
       'unescape',
@@ -309,6 +310,7 @@ describe('no host access', () => {
     ['the Function constructor', 'return Function("return process.env")();'],
     ['indirect eval', 'return (0, eval)("require(\'fs\')");'],
     ['the arguments of a host call', 'return log.constructor("return process")();'],
+    ['the operation log function', 'return WriteToOperationLog.constructor("return process")();'],
   ])('refuses to reach the host through %s', (_name, body) => {
     const { error } = attack(body);
     expect(error?.code).toBe('script_failed');

@@ -4,7 +4,7 @@ export {
   type ScriptSandbox,
   type ScriptShape,
 } from './sandbox.js';
-export type { CompiledScript, ScriptRunResult } from './compiled-script.js';
+export type { CompiledScript, ScriptRunOptions, ScriptRunResult } from './compiled-script.js';
 export {
   SCRIPT_ERROR_CODES,
   ScriptError,

@@ -1,7 +1,7 @@
 /**
  * JavaScript evaluated INSIDE each fresh QuickJS context before the user's script (it never
  * runs in the host). It captures the built-ins it needs while they are still pristine, installs
- * `log` / `console`, and returns [makeRunner, importFrozen, describeError] to the host.
+ * `log` / `console` / `WriteToOperationLog`, and returns [makeRunner, importFrozen, describeError] to the host.
  *
  * Nothing here is a security boundary: a script can tamper with prototypes and so confuse these
  * helpers about its own result, but all that ever leaves the VM is a string, which the host
@@ -11,7 +11,7 @@
  * Result protocol of a runner call: one string, 'R' + result JSON, 'E' + error JSON
  * ({ name, message, stack }), or 'O' + a problem with the result.
  */
-export const PRELUDE_SOURCE = String.raw`(function (hostLog, hostExpired, maxDepth, maxOutputChars, maxMessageChars, maxLogChars) {
+export const PRELUDE_SOURCE = String.raw`(function (hostLog, hostExpired, hostOperationLog, maxDepth, maxOutputChars, maxMessageChars, maxLogChars, maxOperationLogChars) {
   'use strict';
   const parse = JSON.parse;
   const stringify = JSON.stringify;
@@ -22,10 +22,17 @@ export const PRELUDE_SOURCE = String.raw`(function (hostLog, hostExpired, maxDep
   const isArray = Array.isArray;
   const apply = Reflect.apply;
   const slice = String.prototype.slice;
+  const charCodeAt = String.prototype.charCodeAt;
   const toText = String;
   const isFiniteNumber = Number.isFinite;
   const PromiseConstructor = Promise;
 
+  // Cut to max UTF-16 units, never between the two halves of a surrogate pair.
+  function cut(text, max) {
+    if (text.length <= max) return text;
+    const last = apply(charCodeAt, text, [max - 1]);
+    return apply(slice, text, [0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max]);
+  }
   function cap(text, max) {
     return text.length > max ? apply(slice, text, [0, max]) + '…' : text;
   }
@@ -193,8 +200,19 @@ export const PRELUDE_SOURCE = String.raw`(function (hostLog, hostExpired, maxDep
   const typedArrayPrototype = getPrototypeOf(Uint8Array.prototype);
   guard(typedArrayPrototype, ['fill', 'set', 'sort', 'slice', 'join', 'indexOf', 'includes', 'reverse', 'copyWithin']);
 
+  // The run's operation log (shown with the run's activity): strings as they are, anything else
+  // as JSON, cut to maxOperationLogChars. Returns its argument, like the mapping's function.
+  function WriteToOperationLog(value) {
+    if (value !== undefined) {
+      const text = logText(value);
+      hostOperationLog(cut(text, maxOperationLogChars));
+    }
+    return value;
+  }
+
   const console = freeze({ log: log, info: log, warn: log, error: log, debug: log });
   Object.defineProperty(globalThis, 'log', { value: log, writable: true, configurable: true });
   Object.defineProperty(globalThis, 'console', { value: console, writable: true, configurable: true });
+  Object.defineProperty(globalThis, 'WriteToOperationLog', { value: WriteToOperationLog, writable: true, configurable: true });
   return [makeRunner, importFrozen, describeError];
 })`;

@@ -4,6 +4,12 @@ import type {
   QuickJSRuntime,
   QuickJSWASMModule,
 } from 'quickjs-emscripten-core';
+import {
+  cutMessage,
+  MAX_OPERATION_LOG_MESSAGE_LENGTH,
+  writeOperationLog,
+  type OperationLogSink,
+} from '../internal/operation-log.js';
 import { engineHeapIsLarge } from './engine.js';
 import { ScriptError } from './errors.js';
 import { MAX_DATA_DEPTH, MAX_MESSAGE_LENGTH, type ResolvedSandboxOptions } from './options.js';
@@ -47,6 +53,7 @@ export class ScriptVm {
   private interrupted = false;
   private logs: string[] = [];
   private logBytes = 0;
+  private operationLog: OperationLogSink | undefined;
   private disposed = false;
 
   private constructor(
@@ -99,6 +106,9 @@ export class ScriptVm {
   private install(checkSyntax: boolean): void {
     const { context } = this;
     const hostLog = this.own(context.newFunction('log', (message) => this.appendLog(message)));
+    const hostOperationLog = this.own(
+      context.newFunction('operationLog', (message) => this.appendOperationLog(message)),
+    );
     const hostExpired = this.own(
       context.newFunction('expired', () =>
         Date.now() > this.deadline ? context.true : context.false,
@@ -115,8 +125,14 @@ export class ScriptVm {
       this.limits.maxOutputBytes,
       MAX_MESSAGE_LENGTH,
       this.limits.maxLogBytes,
+      MAX_OPERATION_LOG_MESSAGE_LENGTH,
     ];
-    const args = [hostLog, hostExpired, ...numbers.map((n) => this.own(context.newNumber(n)))];
+    const args = [
+      hostLog,
+      hostExpired,
+      hostOperationLog,
+      ...numbers.map((n) => this.own(context.newNumber(n))),
+    ];
     const helpers = context.callFunction(factory.value, context.undefined, args);
     factory.value.dispose();
     if (helpers.error) throw this.toScriptError(helpers.error, 'top-level');
@@ -163,12 +179,16 @@ export class ScriptVm {
     this.runner = this.own(runner.value);
   }
 
-  /** One call of transform(record, bindings); returns the result as JSON text and the logs. */
-  run(inputText: string, bindingsText: string): ScriptRun {
+  /**
+   * One call of transform(record, bindings); returns the result as JSON text and the logs.
+   * `operationLog` receives WriteToOperationLog messages during this call only.
+   */
+  run(inputText: string, bindingsText: string, operationLog?: OperationLogSink): ScriptRun {
     if (this.disposed || this.broken || this.runner === undefined)
       throw new Error('ScriptVm used after dispose');
     this.logs = [];
     this.logBytes = 0;
+    this.operationLog = operationLog;
     try {
       this.startClock();
       const bindings = this.bindingsFor(bindingsText);
@@ -195,6 +215,8 @@ export class ScriptVm {
     } catch (error) {
       if (error instanceof ScriptError) throw error;
       throw new EngineFault(error);
+    } finally {
+      this.operationLog = undefined;
     }
   }
 
@@ -279,6 +301,27 @@ export class ScriptVm {
       }
       this.logs.push(text);
       this.logBytes += bytes;
+    } catch {
+      // A message that cannot be read is dropped.
+    }
+  }
+
+  // Called by the script through WriteToOperationLog(); like appendLog it must never throw. The
+  // prelude has already made the message a string and cut it; the host checks again (the VM is
+  // not trusted) before copying it out.
+  private appendOperationLog(message: QuickJSHandle): void {
+    const sink = this.operationLog;
+    if (sink === undefined) return;
+    try {
+      if (this.context.typeof(message) !== 'string') return;
+      const lengthHandle = this.context.getProp(message, 'length');
+      const length =
+        this.context.typeof(lengthHandle) === 'number'
+          ? this.context.getNumber(lengthHandle)
+          : Number.POSITIVE_INFINITY;
+      lengthHandle.dispose();
+      if (!(length <= MAX_OPERATION_LOG_MESSAGE_LENGTH)) return;
+      writeOperationLog(sink, cutMessage(this.context.getString(message)));
     } catch {
       // A message that cannot be read is dropped.
     }

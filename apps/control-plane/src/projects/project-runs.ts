@@ -1,0 +1,150 @@
+import type { DataSource } from 'typeorm';
+import { ProjectError, compileOperation } from '@weft/project';
+import type { AuditActor } from '../audit/audit-trail.js';
+import { selectRows } from '../database/sql.js';
+import { inTenant, type OrgId, type TenantTransaction } from '../database/tenant.js';
+import type { OperationDocument } from '../runs/operation.js';
+import type { Runs, SubmitRun } from '../runs/runs.js';
+import { variableReferences } from './project-variables.js';
+import { ProjectsError } from './projects-error.js';
+import { findProject, findRevision } from './projects.js';
+
+/** How deep on-success / on-failure chains may go (cycles are refused when a project is saved). */
+export const MAX_CHAIN_DEPTH = 20;
+
+/**
+ * Runs the operations of deployed projects: the deployed revision's operation compiled into the
+ * agent's operation document, its variables turned into references the agent resolves (values
+ * never travel with a run), sent to the agent group the environment has chosen. When a run of a
+ * project ends, the operations its step names (on success / on failure) are submitted in the
+ * same transaction that recorded the outcome.
+ */
+export class ProjectRuns {
+  constructor(
+    private readonly db: DataSource,
+    private readonly runs: Runs,
+  ) {}
+
+  async run(
+    orgId: OrgId,
+    environmentId: string,
+    projectId: string,
+    operationName: string,
+    actor: AuditActor,
+  ): Promise<{ runId: string; status: 'pending' }> {
+    const submit = await inTenant(this.db, orgId, (tx) =>
+      plan(tx, environmentId, projectId, operationName),
+    );
+    const { runId } = await this.runs.submit(orgId, submit, actor);
+    return { runId, status: 'pending' };
+  }
+
+  /**
+   * Starts the operations chained to a finished run (inside the transaction that recorded its
+   * outcome, so they are queued exactly once). A chained run is submitted by whoever submitted
+   * the first one. A project no longer deployed at the same revision starts nothing.
+   */
+  async startChained(
+    tx: TenantTransaction,
+    finished: { runId: string; status: 'succeeded' | 'failed' | 'cancelled' },
+  ): Promise<string[]> {
+    if (finished.status === 'cancelled') return [];
+    const [run] = await selectRows<{
+      environment_id: string;
+      project_id: string | null;
+      revision: number | null;
+      operation_id: string;
+      submitted_by: string | null;
+      chain_depth: number;
+    }>(
+      tx,
+      `WITH RECURSIVE chain(id, parent, depth) AS (
+         SELECT id, parent_run_id, 0 FROM runs WHERE id = $2 AND org_id = $1
+         UNION ALL
+         SELECT r.id, r.parent_run_id, c.depth + 1 FROM runs r JOIN chain c ON r.id = c.parent
+         WHERE c.depth < ${MAX_CHAIN_DEPTH + 1})
+       SELECT r.environment_id, r.project_id, r.revision, r.operation_id, r.submitted_by,
+              (SELECT max(depth) FROM chain) AS chain_depth
+       FROM runs r WHERE r.id = $2 AND r.org_id = $1`,
+      [tx.orgId, finished.runId],
+    );
+    if (run === undefined || run.project_id === null || run.revision === null) return [];
+    if (run.chain_depth >= MAX_CHAIN_DEPTH) return [];
+    const { document } = await findRevision(tx, run.project_id, run.revision);
+    const step = document.operations?.[run.operation_id];
+    const next = (finished.status === 'succeeded' ? step?.onSuccess : step?.onFailure) ?? [];
+    const started: string[] = [];
+    for (const operationName of next) {
+      const submit = await plan(tx, run.environment_id, run.project_id, operationName, {
+        revision: run.revision,
+      });
+      const actor: AuditActor =
+        run.submitted_by === null
+          ? { type: 'system', id: 'chain' }
+          : { type: 'user', id: run.submitted_by };
+      const { runId } = await this.runs.submitIn(
+        tx,
+        { ...submit, parentRunId: finished.runId, submittedByKind: 'chain' },
+        actor,
+      );
+      started.push(runId);
+    }
+    return started;
+  }
+}
+
+/** The run of one operation of a project: its deployed revision (or `revision`), compiled. */
+async function plan(
+  tx: TenantTransaction,
+  environmentId: string,
+  projectId: string,
+  operationName: string,
+  options: { revision?: number } = {},
+): Promise<SubmitRun> {
+  const project = await findProject(tx, environmentId, projectId);
+  const revision = options.revision ?? project.deployed_revision;
+  if (revision === null) {
+    throw new ProjectsError(
+      'NOT_DEPLOYED',
+      `project ${project.name} has no deployed revision in this environment: deploy it first`,
+    );
+  }
+  const { document } = await findRevision(tx, projectId, revision);
+  let compiled: ReturnType<typeof compileOperation>;
+  try {
+    compiled = compileOperation(document, operationName);
+  } catch (error) {
+    if (ProjectError.is(error) && error.code === 'operation_not_found') {
+      throw new ProjectsError(
+        'OPERATION_NOT_FOUND',
+        `revision ${revision} of project ${project.name} has no operation named ${operationName.slice(0, 80)}`,
+      );
+    }
+    throw error;
+  }
+  const [environment] = await selectRows<{ run_group_id: string | null }>(
+    tx,
+    `SELECT run_group_id FROM environments WHERE org_id = $1 AND id = $2`,
+    [tx.orgId, environmentId],
+  );
+  const groupId = environment?.run_group_id ?? null;
+  if (groupId === null) {
+    throw new ProjectsError(
+      'NO_AGENT_GROUP',
+      'this environment has no agent group for its runs: create one, or choose one with PUT /environments/:environmentId/agent-group',
+    );
+  }
+  const secrets = await variableReferences(tx, environmentId, compiled.variables);
+  const operation: OperationDocument = {
+    ...(compiled.operation as OperationDocument),
+    ...(secrets.length === 0 ? {} : { secrets }),
+  };
+  return {
+    environmentId,
+    groupId,
+    operationId: operationName,
+    operation,
+    ...(compiled.maxAttempts === undefined ? {} : { maxAttempts: compiled.maxAttempts }),
+    project: { id: projectId, name: project.name, revision },
+  };
+}

@@ -1,0 +1,35 @@
+import type { DataSource } from 'typeorm';
+import type { OrgKeys } from '../keys/org-keys.js';
+import type { AgentGroupKinds } from '../runs/agent-group-kinds.js';
+import type { Runs } from '../runs/runs.js';
+import { Deployments } from './deployments.js';
+import { ProjectArchives } from './project-archives.js';
+import { ProjectRuns } from './project-runs.js';
+import { Projects } from './projects.js';
+import { Promotions } from './promotions.js';
+
+/** The design repository's services, built once over the control plane's connections. */
+export interface ProjectServices {
+  projects: Projects;
+  deployments: Deployments;
+  runs: ProjectRuns;
+  promotions: Promotions;
+  archives: ProjectArchives;
+}
+
+export function createProjectServices(
+  db: DataSource,
+  keys: OrgKeys,
+  runs: Runs,
+  groups: AgentGroupKinds,
+): ProjectServices {
+  const projects = new Projects(db);
+  const deployments = new Deployments(db, groups);
+  return {
+    projects,
+    deployments,
+    runs: new ProjectRuns(db, runs),
+    promotions: new Promotions(db, projects, deployments),
+    archives: new ProjectArchives(db, keys, projects),
+  };
+}
