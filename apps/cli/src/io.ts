@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
+import { openBrowser } from './sso/browser.js';
 
 /**
  * Everything a command touches outside its arguments. main.ts binds it to the process; tests give
@@ -13,6 +14,8 @@ export interface CliIo {
   readStdin(): Promise<string>;
   /** Asks one question on the terminal (stderr) and returns the answer line. */
   prompt(question: string): Promise<string>;
+  /** Opens `url` in the person's browser (`weft login --sso`); false when that cannot start. */
+  openBrowser(url: string): Promise<boolean>;
   /** Both standard input and standard error are a terminal: a person can answer a prompt. */
   readonly interactive: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -84,6 +87,7 @@ export function processIo(): CliIo {
     stderr: (text) => void process.stderr.write(text),
     readStdin: () => (process.stdin.isTTY ? askHidden('API key: ') : readAll(process.stdin)),
     prompt: ask,
+    openBrowser: (url) => openBrowser(url, process.platform, process.env),
     interactive: process.stdin.isTTY === true && process.stderr.isTTY === true,
     env: process.env,
     cwd: process.cwd(),

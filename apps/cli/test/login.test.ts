@@ -98,15 +98,6 @@ describe('weft login', () => {
     expect(double.requests).toHaveLength(0);
   });
 
-  it('--sso says browser sign-in is not there yet (exit 2)', async () => {
-    const result = await weft(harness, 'login', '--url', double.url, '--sso');
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(
-      /^weft: browser sign-in \(--sso\) is not available on this control plane yet; use an API key/,
-    );
-    expect(double.requests).toHaveLength(0);
-  });
-
   it('refuses plain http to a host that is not loopback, and an empty key', async () => {
     harness.stdin = mintApiKey();
     const remote = await weft(

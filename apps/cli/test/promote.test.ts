@@ -86,7 +86,8 @@ describe('weft env promote', () => {
     );
     const body = { sourceEnvironmentId: DEV.id, projectId: source.id };
     expect(posted(envPath(PROD, 'promotions/preview'))).toEqual([body]);
-    expect(posted(envPath(PROD, 'promotions'))).toEqual([body]);
+    // The promotion names the revision the diff was shown for.
+    expect(posted(envPath(PROD, 'promotions'))).toEqual([{ ...body, revision: 5 }]);
   });
 
   it('without a terminal and without --yes: the diff, then exit 2 and no promotion', async () => {
@@ -159,7 +160,7 @@ describe('weft env promote', () => {
       'promoted orders-sync revision 5 to prod as revision 8\ndeployed revision 8 in prod\n',
     );
     expect(posted(envPath(PROD, 'promotions'))).toEqual([
-      { sourceEnvironmentId: DEV.id, projectId: source.id, deploy: true },
+      { sourceEnvironmentId: DEV.id, projectId: source.id, revision: 5, deploy: true },
     ]);
   });
 
@@ -240,7 +241,7 @@ describe('weft env promote', () => {
       'unchanged: prod already has this content (revision 7)\ndeployed revision 7 in prod\n',
     );
     expect(posted(envPath(PROD, 'promotions'))).toEqual([
-      { sourceEnvironmentId: DEV.id, projectId: source.id, deploy: true },
+      { sourceEnvironmentId: DEV.id, projectId: source.id, revision: 5, deploy: true },
     ]);
   });
 

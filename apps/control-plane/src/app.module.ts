@@ -13,6 +13,8 @@ import { ReencryptionJobs } from './keys/reencryption.js';
 import { SecretsController } from './vault/secrets.controller.js';
 import { ApiKeys } from './identity/api-keys.js';
 import { ApiKeysController } from './identity/api-keys.controller.js';
+import { CliLogins } from './identity/cli-login.js';
+import { CliLoginController } from './identity/cli-login.controller.js';
 import { OrganizationsController } from './identity/organizations.controller.js';
 import { PasswordLogin } from './identity/password-login.js';
 import { SESSION_OPTIONS, SessionController } from './identity/session.controller.js';
@@ -52,6 +54,8 @@ import { ProjectRuns } from './projects/project-runs.js';
 import { Projects } from './projects/projects.js';
 import { EnvironmentDesignController, ProjectsController } from './projects/projects.controller.js';
 import { Promotions } from './projects/promotions.js';
+import { FilesController } from './files/files.controller.js';
+import { ProjectFiles } from './files/project-files.js';
 
 /** The control plane's root module, built around connections opened before Nest starts. */
 @Module({})
@@ -81,6 +85,7 @@ export class AppModule {
         PoliciesController,
         SsoController,
         SsoSettingsController,
+        CliLoginController,
         EnvironmentsController,
         RolesController,
         MembersController,
@@ -92,6 +97,7 @@ export class AppModule {
         ActivityController,
         ProjectsController,
         EnvironmentDesignController,
+        FilesController,
       ],
       providers: [
         { provide: DataSource, useValue: deps.dataSource },
@@ -105,6 +111,7 @@ export class AppModule {
         { provide: SignInChallenges, useValue: deps.signInChallenges },
         { provide: IdentityProviders, useValue: deps.identityProviders },
         { provide: SsoSignIn, useValue: deps.ssoSignIn },
+        { provide: CliLogins, useValue: new CliLogins(deps.dataSource, deps.apiKeys) },
         OidcSignInGuard,
         { provide: OrganizationAdmin, useValue: new OrganizationAdmin(deps.dataSource) },
         { provide: Invitations, useValue: deps.invitations },
@@ -119,6 +126,7 @@ export class AppModule {
         { provide: ProjectRuns, useValue: deps.projects.runs },
         { provide: Promotions, useValue: deps.projects.promotions },
         { provide: ProjectArchives, useValue: deps.projects.archives },
+        { provide: ProjectFiles, useValue: deps.files },
         { provide: SignInLimiter, useValue: new SignInLimiter(config.sessions.signInsPerMinute) },
         { provide: SESSION_OPTIONS, useValue: { secure: config.sessions.secureCookies } },
         { provide: NATS_CONNECTION, useValue: deps.nats },

@@ -3,7 +3,7 @@ import type { Logger } from '@weft/log-schema';
 import { createHttpApplication } from '@weft/server-kit';
 import { AppModule } from './app.module.js';
 import { apiV1 } from './http/api-path.js';
-import { LARGE_BODY_PATHS, largeBodies } from './http/large-bodies.js';
+import { largeBodies } from './http/large-bodies.js';
 import passport from 'passport';
 import { authenticate } from './identity/authentication.js';
 import { LoginStateStore } from './identity/sso/login-state-store.js';
@@ -67,7 +67,7 @@ export async function createControlPlane(
     // Then the organization's IP allowlist, and the request's record in the audit trail.
     app.use(dependencies.requestPolicies.middleware());
     // Project documents, archives and test samples are larger than the default JSON limit.
-    app.use(LARGE_BODY_PATHS, largeBodies());
+    app.use(largeBodies());
     return { app, dependencies };
   } catch (error) {
     await dependencies.close();

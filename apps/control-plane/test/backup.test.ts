@@ -205,6 +205,15 @@ async function fill(url: string): Promise<void> {
       [org],
     );
     await c.query(
+      `INSERT INTO cli_logins (handle_hash, org_id, port, state, code_challenge, user_id, code_hash,
+                               used_at, expires_at)
+       VALUES (sha256('cl1'), $1, 49152, 'c3RhdGUtc3RhdGUtc3RhdGU', repeat('C', 43), NULL, NULL, NULL,
+               now() + interval '10 minutes'),
+              (sha256('cl2'), $1, 65535, 'b3RoZXItc3RhdGUtc3RhdGU', repeat('d', 43), $2, sha256('code'),
+               now(), now() + interval '2 minutes')`,
+      [org, bob],
+    );
+    await c.query(
       `INSERT INTO account_tokens (token_hash, purpose, user_id, expires_at, used_at)
        VALUES (sha256('t1'), 'verify_email', $1, now() + interval '1 day', NULL),
               (sha256('t2'), 'reset_password', $1, now(), now())`,
@@ -291,6 +300,16 @@ async function fill(url: string): Promise<void> {
       `INSERT INTO project_signing_keys (org_id, public_key, private_key_ciphertext, key_version, retired_at)
        VALUES ($1, 'MCowBQYDK2VwAyEA', 'wft1.2.bm9uY2U.a2V5', 2, NULL), ($1, 'MCowBQYDK2VwAyEB', 'wft1.1.bm9uY2U.b2xk', 1, now())`,
       [org],
+    );
+    // The file service: a row per environment and content; the bytes are S3 objects.
+    await c.query(
+      `INSERT INTO project_files (org_id, environment_id, sha256, kind, name, media_type, size,
+                                  data_key_ciphertext, key_version, created_by_kind, created_by)
+       VALUES ($1, $2, repeat('b', 64), 'schema', 'Rechnung — ünï.xsd', 'application/xml', 1234,
+               'wft1.1.bm9uY2U.a2V5', 1, 'user', $3),
+              ($1, $2, repeat('c', 64), 'customization', 'connector (v2).tgz', 'application/gzip',
+               52428800, 'wft1.2.bm9uY2U.a2V5', 2, 'api_key', 'k-1')`,
+      [org, dev, ada],
     );
     await c.query(`UPDATE environments SET run_group_id = $1 WHERE id = $2`, [group, dev]);
     await c.query(`SELECT setval('public.schema_migrations_id_seq', 77)`);

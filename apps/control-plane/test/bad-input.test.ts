@@ -22,6 +22,7 @@ describe('bad input over HTTP', () => {
               (SELECT count(*) FROM projects) AS projects, (SELECT count(*) FROM project_revisions) AS revisions,
               (SELECT count(*) FROM deployments) AS deployments, (SELECT count(*) FROM runs) AS runs,
               (SELECT count(*) FROM activity_log) AS activity,
+              (SELECT count(*) FROM project_files) AS files,
               (SELECT md5(string_agg(row(e.*)::text, ',' ORDER BY e.id)) FROM environments e) AS environment_rows,
               (SELECT md5(row(o.*)::text) FROM organizations o WHERE slug = 'acme') AS organization`,
     );
@@ -444,6 +445,98 @@ describe('bad input over HTTP', () => {
     if (code === 'PROJECT_INVALID') expect(details?.problems?.length).toBeGreaterThan(0);
     expect(await counts()).toBe(before);
   });
+
+  // The file service's upload: the raw bytes as the body, kind and name in the query.
+  const upload = (query: string) =>
+    `/api/v1/environments/${acme.environments[0]!.id}/files${query}`;
+  const octets = 'application/octet-stream';
+  it.each([
+    ['upload: no kind', '?name=a.xsd', octets, '<x/>', 400, 'FILE_INVALID', 'kind'],
+    ['upload: an unknown kind', '?kind=exe&name=a.exe', octets, 'MZ', 400, 'FILE_INVALID', 'kind'],
+    [
+      'upload: the kind twice',
+      '?kind=schema&kind=customization&name=a',
+      octets,
+      '{}',
+      400,
+      'FILE_INVALID',
+      'kind',
+    ],
+    ['upload: no name', '?kind=schema', octets, '{}', 400, 'FILE_INVALID', 'name'],
+    [
+      'upload: a path as the name',
+      `?kind=schema&name=${encodeURIComponent('../../etc/passwd')}`,
+      octets,
+      '{}',
+      400,
+      'FILE_INVALID',
+      'name',
+    ],
+    [
+      'upload: a right-to-left override in the name',
+      `?kind=schema&name=${encodeURIComponent('invoice\u202Edsx.exe')}`,
+      octets,
+      '{}',
+      400,
+      'FILE_INVALID',
+      'name',
+    ],
+    [
+      'upload: markup in the name',
+      `?kind=schema&name=${encodeURIComponent('<script>.xsd')}`,
+      octets,
+      '{}',
+      400,
+      'FILE_INVALID',
+      'name',
+    ],
+    [
+      'upload: a JSON body',
+      '?kind=schema&name=a.json',
+      'application/json',
+      '{"type":"object"}',
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      'body',
+    ],
+    ['upload: an empty file', '?kind=schema&name=a.json', octets, '', 400, 'FILE_INVALID', 'body'],
+    [
+      'upload: not a schema',
+      '?kind=schema&name=a.xsd',
+      octets,
+      'hello',
+      400,
+      'FILE_INVALID',
+      'body',
+    ],
+    [
+      'upload: a schema over 5 MiB',
+      '?kind=schema&name=a.json',
+      octets,
+      `{"d":"${'x'.repeat(5 * 1024 * 1024)}"}`,
+      413,
+      'FILE_TOO_LARGE',
+      'body',
+    ],
+  ])(
+    '%s: a 4xx naming the field, nothing written',
+    async (_what, query, type, body, status, code, field) => {
+      const before = await counts();
+      const res = await fetch(`${url}${upload(query)}`, {
+        method: 'POST',
+        headers: { 'content-type': type, cookie: auth.cookie, 'x-csrf-token': auth.csrf },
+        body,
+      });
+      const reply = (await res.json()) as {
+        error: { code: string; message: string; details?: { field?: string } };
+      };
+      expect(res.status).toBe(status);
+      expect(reply.error.code).toBe(code);
+      expect(reply.error.message.length).toBeGreaterThan(5);
+      expect(reply.error.details?.field).toBe(field);
+      expect(await counts()).toBe(before);
+    },
+  );
 
   it('stores markup and odd but valid unicode as given, and returns it as JSON', async () => {
     const description = '<script>alert(1)</script> — 👩‍💻 مرحبا';

@@ -61,6 +61,8 @@ describe('control plane over real PostgreSQL, NATS and S3', () => {
     const doc = (await res.json()) as { info: { title: string }; paths: Record<string, unknown> };
     expect(doc.info.title).toBe('Weft control plane');
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/v1/auth/cli/sso/{orgSlug}',
+      '/api/v1/auth/cli/token',
       '/api/v1/auth/login',
       '/api/v1/auth/login/second-factor',
       '/api/v1/auth/logout',
@@ -85,6 +87,8 @@ describe('control plane over real PostgreSQL, NATS and S3', () => {
       '/api/v1/environments/{environmentId}/agent-groups/{groupId}/agents',
       '/api/v1/environments/{environmentId}/agent-groups/{groupId}/agents/{agentId}/{change}',
       '/api/v1/environments/{environmentId}/agent-groups/{groupId}/enrolment-tokens',
+      '/api/v1/environments/{environmentId}/files',
+      '/api/v1/environments/{environmentId}/files/{sha256}',
       '/api/v1/environments/{environmentId}/projects',
       '/api/v1/environments/{environmentId}/projects/by-name/{name}',
       '/api/v1/environments/{environmentId}/projects/import',
@@ -130,6 +134,7 @@ describe('control plane over real PostgreSQL, NATS and S3', () => {
   // A change to who can reach an endpoint shows up here, in review, as a permission change.
   it('declares a catalogue action on every endpoint', () => {
     expect(listEndpoints(controlPlane.app).map((e) => `${e.route} → ${e.action}`)).toEqual([
+      'DELETE /api/v1/environments/:environmentId/files/:sha256 → project.write',
       'DELETE /api/v1/environments/:environmentId/secrets/:name → secret.write',
       'DELETE /api/v1/organizations/:orgId/api-keys/:keyId → api_key.manage',
       'DELETE /api/v1/organizations/:orgId/environments/:environmentId → environment.manage',
@@ -138,6 +143,7 @@ describe('control plane over real PostgreSQL, NATS and S3', () => {
       'DELETE /api/v1/organizations/:orgId/roles/:roleId → role.manage',
       'DELETE /api/v1/organizations/:orgId/sso → policy.manage',
       'GET /api/docs → system.docs',
+      'GET /api/v1/auth/cli/sso/:orgSlug → session.create',
       'GET /api/v1/auth/session → session.read',
       'GET /api/v1/auth/sso/:orgSlug → session.create',
       'GET /api/v1/auth/sso/:orgSlug/callback → session.create',
@@ -146,6 +152,8 @@ describe('control plane over real PostgreSQL, NATS and S3', () => {
       'GET /api/v1/environments/:environmentId/activity/stream → activity.read',
       'GET /api/v1/environments/:environmentId/agent-groups → agent_group.manage',
       'GET /api/v1/environments/:environmentId/agent-groups/:groupId/agents → agent.enrol',
+      'GET /api/v1/environments/:environmentId/files → project.read',
+      'GET /api/v1/environments/:environmentId/files/:sha256 → project.read',
       'GET /api/v1/environments/:environmentId/projects → project.read',
       'GET /api/v1/environments/:environmentId/projects/:projectId → project.read',
       'GET /api/v1/environments/:environmentId/projects/:projectId/deployments → deployment.read',
@@ -173,6 +181,7 @@ describe('control plane over real PostgreSQL, NATS and S3', () => {
       'PATCH /api/v1/organizations/:orgId/environments/:environmentId → environment.manage',
       'PATCH /api/v1/organizations/:orgId/policies → policy.manage',
       'PATCH /api/v1/organizations/:orgId/roles/:roleId → role.manage',
+      'POST /api/v1/auth/cli/token → session.create',
       'POST /api/v1/auth/login → session.create',
       'POST /api/v1/auth/login/second-factor → session.create',
       'POST /api/v1/auth/logout → session.manage',
@@ -189,6 +198,7 @@ describe('control plane over real PostgreSQL, NATS and S3', () => {
       'POST /api/v1/environments/:environmentId/agent-groups → agent_group.manage',
       'POST /api/v1/environments/:environmentId/agent-groups/:groupId/agents/:agentId/:change → agent.enrol',
       'POST /api/v1/environments/:environmentId/agent-groups/:groupId/enrolment-tokens → agent.enrol',
+      'POST /api/v1/environments/:environmentId/files → project.write',
       'POST /api/v1/environments/:environmentId/projects → project.write',
       'POST /api/v1/environments/:environmentId/projects/:projectId/deployments → project.deploy',
       'POST /api/v1/environments/:environmentId/projects/:projectId/operations/:operation/runs → operation.run',
@@ -204,7 +214,7 @@ describe('control plane over real PostgreSQL, NATS and S3', () => {
       'POST /api/v1/organizations/:orgId/invitations → invitation.manage',
       'POST /api/v1/organizations/:orgId/keys/rotate → organization.manage',
       'POST /api/v1/organizations/:orgId/roles → role.manage',
-      'PUT /api/v1/environments/:environmentId/agent-group → agent_group.manage',
+      'PUT /api/v1/environments/:environmentId/agent-group → project.deploy',
       'PUT /api/v1/environments/:environmentId/secrets/:name → secret.write',
       'PUT /api/v1/organizations/:orgId/members/:userId/roles → member.manage',
       'PUT /api/v1/organizations/:orgId/sso → policy.manage',

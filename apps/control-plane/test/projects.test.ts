@@ -1,7 +1,9 @@
 // The design repository through the public API: revisions, validation, deployment with the
 // environment's variables, runs of deployed operations, promotion (diff first, Write on the
 // target), signed archives and the test-transformation service.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { generateSealingKeyPair, openSealed, type SealedValue } from '@weft/crypto';
+import { AGENT_SERVICE_SUBJECTS } from '@weft/messaging';
 import { readFile, readdir } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -188,6 +190,15 @@ describe('projects: revisions, deployment, runs, promotion, archives, test trans
       S3_SECRET_ACCESS_KEY: { kind: 'credential', value: planted },
       WAREHOUSE_URL: { kind: 'credential', reference: 'env:DEV_WAREHOUSE_URL' },
     });
+    // The vault decides what a value is: a credential cannot be declared a variable (which may be
+    // pasted into strings) by the project.
+    await setVariables('development', {
+      ORDERS_BUCKET: { kind: 'credential', value: 'dev-orders' },
+    });
+    const mismatch = await deploy({ revision: 1 });
+    expect(mismatch.status).toBe(400);
+    expect(mismatch.body).toMatchObject({ error: { code: 'VARIABLE_KIND_MISMATCH' } });
+    await setVariables('development', { ORDERS_BUCKET: { kind: 'variable', value: 'dev-orders' } });
     const deployed = await deploy({ revision: 1 });
     expect(deployed.status).toBe(201);
     expect(deployed.body).toMatchObject({ deployment: { revision: 1 } });
@@ -224,6 +235,43 @@ describe('projects: revisions, deployment, runs, promotion, archives, test trans
         { name: 'WAREHOUSE_URL', kind: 'credential', reference: 'env:DEV_WAREHOUSE_URL' },
       ]),
     );
+    // The agent holding the run's lease gets the stored values sealed to its one-time key: only
+    // the run's own vault: names, only while the run is unfinished.
+    const pair = generateSealingKeyPair();
+    const ask = async (attempt: number) => {
+      const reply = await server.controlPlane.dependencies.nats.request(
+        AGENT_SERVICE_SUBJECTS.runSecrets,
+        new TextEncoder().encode(
+          JSON.stringify({
+            orgId: acme.organization.id,
+            environmentId: environment('development'),
+            runId,
+            agentId: randomUUID(),
+            attempt,
+            publicKey: pair.publicKey,
+          }),
+        ),
+        { timeout: 5000 },
+      );
+      return JSON.parse(new TextDecoder().decode(reply.data)) as {
+        ok: boolean;
+        result?: { secrets: Array<SealedValue & { name: string }> };
+        error?: { code: string };
+      };
+    };
+    const answer = await ask(1);
+    expect(answer.ok).toBe(true);
+    expect(answer.result!.secrets.map((secret) => secret.name).sort()).toEqual([
+      'ORDERS_BUCKET',
+      'S3_ACCESS_KEY_ID',
+      'S3_ENDPOINT',
+      'S3_SECRET_ACCESS_KEY',
+    ]);
+    const sealed = answer.result!.secrets.find((secret) => secret.name === 'S3_SECRET_ACCESS_KEY')!;
+    expect(JSON.stringify(answer)).not.toContain(planted);
+    expect(openSealed(sealed, pair.privateKey, `${runId}|S3_SECRET_ACCESS_KEY`)).toBe(planted);
+    await sql(`UPDATE runs SET status = 'succeeded' WHERE id = $1`, [runId]);
+    expect(await ask(1)).toMatchObject({ ok: false, error: { code: 'RUN_NOT_RUNNING' } });
     const queued = JSON.stringify(
       await sql(`SELECT encode(message, 'escape') AS m FROM run_outbox`),
     );
@@ -395,6 +443,27 @@ describe('projects: revisions, deployment, runs, promotion, archives, test trans
     expect((big.body as { error: { message: string } }).error.message).toMatch(
       /^input is 102401 bytes/,
     );
+    // Slow samples: at most 2 run at once on a server, the others are refused (429), not queued.
+    const slow = {
+      mapping: {
+        version: 1,
+        records: [
+          { fields: { work: { value: '$sum($map([1..10000], function($v) { $v % 7 }))' } } },
+        ],
+      },
+      input: Array.from({ length: 100 }, (_, n) => `{"id":${n}}`).join('\n') + '\n',
+      format: 'ndjson',
+    };
+    const burst = Array.from({ length: 6 }, () =>
+      api.http('POST', at('development', '/transformations/test'), admin, slow),
+    );
+    // (That the engine lets other requests through between records is pinned in @weft/transform.)
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+    const replies = await Promise.all(burst);
+    const statuses = replies.map((reply) => reply.status).sort();
+    expect(statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(1);
+    expect(statuses).toContain(429);
+    expect(statuses.every((status) => status === 200 || status === 429)).toBe(true);
     // A reader (no Write) may not evaluate anything.
     const reader = await api.http('POST', at('production', '/transformations/test'), executor, {
       mapping,

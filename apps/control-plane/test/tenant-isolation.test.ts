@@ -1,3 +1,4 @@
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '@weft/testing';
 import { bootstrapFirstAdmin } from '../src/bootstrap/first-admin.js';
@@ -17,7 +18,8 @@ import { ProjectArchives } from '../src/projects/project-archives.js';
 import { Projects } from '../src/projects/projects.js';
 import { ApiKeys } from '../src/identity/api-keys.js';
 import { SecretsVault } from '../src/vault/secrets-vault.js';
-import { testOrgKeys } from './support.js';
+import { ProjectFiles } from '../src/files/project-files.js';
+import { testOrgKeys, testS3Client } from './support.js';
 
 /** Tables that are not one organization's (and why). */
 const SHARED_TABLES = {
@@ -37,6 +39,8 @@ const SHARED_TABLES = {
     'messages waiting to be sent; requests may only add to it (an invitation), never read it',
   oidc_login_states:
     'a sign-in in flight at an identity provider: read on the callback, before any session exists',
+  cli_logins:
+    'a `weft login --sso` in flight: read on the SSO callback and the token exchange, before any session or key exists',
 };
 
 async function pgError(work: Promise<unknown>): Promise<{ code?: string }> {
@@ -54,6 +58,7 @@ describe('row-level security between organizations', () => {
   let a: OrgId;
   let b: OrgId;
   let bEnvironment: string;
+  let s3: S3Client;
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -61,6 +66,8 @@ describe('row-level security between organizations', () => {
     await dataSource.initialize();
     const keys = testOrgKeys(dataSource);
     const vault = new SecretsVault(dataSource, keys);
+    s3 = testS3Client();
+    const files = new ProjectFiles(dataSource, keys, { s3, bucket: 'weft' });
     const orgs: OrgId[] = [];
     for (const slug of ['alpha', 'bravo']) {
       const result = await bootstrapFirstAdmin(dataSource, keys, {
@@ -135,21 +142,28 @@ describe('row-level security between organizations', () => {
         [orgId, runId],
       );
       // A project pushed and deployed, and the organization's archive signing key (first export).
-      const projects = new Projects(dataSource);
+      // A schema in the file service (its key wrapped under the organization's data key).
+      await files.upload(
+        orgId,
+        result.environments[0]!.id,
+        { kind: 'schema', name: `${slug}.schema.json`, bytes: Buffer.from(`{"title":"${slug}"}`) },
+        { type: 'user', id: result.admin.id },
+      );
+      const projects = new Projects(dataSource, files);
       const pushed = await projects.push(
         orgId,
         result.environments[0]!.id,
         { version: 1, name: `${slug}-project` },
         { type: 'user', id: result.admin.id },
       );
-      await new Deployments(dataSource, new AgentGroupKinds(dataSource)).deploy(
+      await new Deployments(dataSource, new AgentGroupKinds(dataSource), files).deploy(
         orgId,
         result.environments[0]!.id,
         pushed.project.id,
         1,
         { type: 'user', id: result.admin.id },
       );
-      await new ProjectArchives(dataSource, keys, projects).export(
+      await new ProjectArchives(dataSource, keys, projects, files).export(
         orgId,
         result.environments[0]!.id,
         pushed.project.id,
@@ -170,6 +184,7 @@ describe('row-level security between organizations', () => {
     [a, b] = orgs as [OrgId, OrgId];
   });
   afterAll(async () => {
+    s3.destroy();
     await dataSource.destroy();
     await database.drop();
   });

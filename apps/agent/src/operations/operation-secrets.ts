@@ -45,7 +45,9 @@ export async function resolveOperationSecrets(
     .map((secret) => secret.name);
   const vault = await openVaultSecrets(run.runId, [...new Set(vaultNames)], options.sealedSecrets);
   const resolved = await resolveRunSecrets(secrets, options.policy, options.io, vault);
-  const maskedValues = runSecretValuesOf(resolved);
+  // Credentials are masked wherever they could appear; variables (a bucket, a host) are not
+  // secrets, and masking short everyday words would redact the operation log's own lines.
+  const maskedValues = runSecretValuesOf(resolved.filter((secret) => secret.kind === 'credential'));
   for (const value of maskedValues) registerSecret(options.logger, value);
   return { byName: new Map(resolved.map((secret) => [secret.name, secret])), maskedValues };
 }

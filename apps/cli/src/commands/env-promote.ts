@@ -112,6 +112,8 @@ export const envPromote: CommandSpec = {
       `promoting ${label}`,
       {
         ...body,
+        // Exactly the revision the diff was shown for, even if the source moved on meanwhile.
+        revision: preview.sourceRevision,
         ...(deploy ? { deploy: true } : {}),
       },
     );

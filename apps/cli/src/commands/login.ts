@@ -8,6 +8,7 @@ import { removeCredentials, writeCredentials } from '../config/credentials.js';
 import { CliError, EXIT, usageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { printable } from '../output/text.js';
+import { organizationSlug, ssoLogin } from '../sso/sso-login.js';
 
 const MAX_KEY_FILE_BYTES = 4096;
 
@@ -51,8 +52,9 @@ async function readApiKey(
 
 export const login: CommandSpec = {
   name: 'login',
-  summary: 'check an API key against a control plane and keep it for the next commands',
-  usage: '--url <url> [--api-key-stdin | --api-key-file <path>]',
+  summary:
+    'sign in (an API key, or single sign-on in the browser) and keep the key for the next commands',
+  usage: '--url <url> [--api-key-stdin | --api-key-file <path> | --sso --org <slug>]',
   options: {
     'api-key-stdin': { type: 'boolean' },
     'api-key-file': { type: 'string' },
@@ -61,21 +63,33 @@ export const login: CommandSpec = {
   optionHelp: [
     ['--api-key-stdin', 'read the API key from standard input'],
     ['--api-key-file <path>', 'read the API key from a file'],
-    ['--sso', 'sign in through the browser (not available yet)'],
+    [
+      '--sso',
+      "sign in through the organization's identity provider in the browser (with --org <slug>)",
+    ],
   ],
   positionals: [],
   notes: `The key is never given as an argument (it would show in ps and the shell history). Without a flag,
 WEFT_API_KEY is used. The key is checked (GET /api/v1/auth/session) and stored with the URL in
 $WEFT_CONFIG_DIR/credentials.json (default ~/.config/weft/credentials.json), mode 0600.
-In CI, skip weft login: set WEFT_API_KEY and WEFT_URL (or --url).`,
+In CI, skip weft login: set WEFT_API_KEY and WEFT_URL (or --url).
+
+--sso opens the browser at the organization's single sign-on (--org names it by slug) and waits
+up to 5 minutes on 127.0.0.1 for it to come back; the control plane then makes an API key with
+your roles (30 days, named "weft CLI (SSO)"), stored like any other. The browser must run on this
+machine; over SSH, use an API key.`,
   async run(context, { values }) {
     const { io, out } = context;
-    if (values['sso'] === true) {
-      throw usageError(
-        'browser sign-in (--sso) is not available on this control plane yet; use an API key: weft login --url <url> --api-key-stdin',
-      );
-    }
     const given = context.global.url ?? (io.env['WEFT_URL'] || undefined);
+    if (values['sso'] === true) {
+      if (values['api-key-stdin'] === true || values['api-key-file'] !== undefined) {
+        throw usageError('--sso signs in through the browser: give no API key with it');
+      }
+      const slug = organizationSlug(context.global.org);
+      if (given === undefined)
+        throw usageError('give the control plane with --url <url> (or WEFT_URL)');
+      return ssoLogin(context, controlPlaneUrl(given), slug);
+    }
     if (given === undefined)
       throw usageError('give the control plane with --url <url> (or WEFT_URL)');
     const url = controlPlaneUrl(given);

@@ -19,6 +19,10 @@ export interface Harness {
   answers: string[];
   readonly prompts: string[];
   project: ProjectLibrary;
+  /** Addresses the CLI asked to open in a browser (`weft login --sso`). */
+  readonly opened: string[];
+  /** Plays the browser for an opened address; none: opening fails, as on a server. */
+  browser?: (url: string) => boolean;
   /** Called on every sleep (after the clock moved): lets a test end a follow. */
   onSleep?: (ms: number) => void;
   cleanup(): Promise<void>;
@@ -41,6 +45,7 @@ export async function makeHarness(): Promise<Harness> {
     answers: [],
     prompts: [],
     project: fakeProjectLibrary(),
+    opened: [],
     cleanup: () => rm(home, { recursive: true, force: true }),
   };
 }
@@ -62,6 +67,10 @@ export async function weft(harness: Harness, ...argv: string[]): Promise<CliResu
     prompt: async (question) => {
       harness.prompts.push(question);
       return harness.answers.shift() ?? '';
+    },
+    openBrowser: async (url) => {
+      harness.opened.push(url);
+      return harness.browser?.(url) ?? false;
     },
     interactive: harness.interactive,
     env: harness.env,

@@ -35,6 +35,11 @@ export interface ActivityStreamOptions {
   maxBufferedBytes: number;
   /** Changes read per poll; a full batch is followed by another read at once. */
   batch: number;
+  /**
+   * A stream ends after this long and the client reconnects (Last-Event-ID resumes it), so a
+   * revoked key, an ended session or a removed role stops receiving at the latest then.
+   */
+  maxLifetimeMs: number;
 }
 
 const DEFAULTS: ActivityStreamOptions = {
@@ -43,6 +48,7 @@ const DEFAULTS: ActivityStreamOptions = {
   maxPerIdentity: 5,
   maxBufferedBytes: 1024 * 1024,
   batch: 200,
+  maxLifetimeMs: 10 * 60_000,
 };
 /** What a client waits before reconnecting, told in the stream's first lines. */
 const RECONNECT_MS = 2000;
@@ -115,6 +121,7 @@ class ActivityStream {
   #position: ActivityPosition | undefined;
   #poll: NodeJS.Timeout | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
+  #lifetime: NodeJS.Timeout | undefined;
   #polling: Promise<void> | undefined;
   #closed = false;
   #failures = 0;
@@ -140,6 +147,8 @@ class ActivityStream {
       this.options.heartbeatMs,
     );
     this.#heartbeat.unref();
+    this.#lifetime = setTimeout(() => void this.close(), this.options.maxLifetimeMs);
+    this.#lifetime.unref();
     this.#schedule(0);
   }
 
@@ -148,6 +157,7 @@ class ActivityStream {
     this.#closed = true;
     clearTimeout(this.#poll);
     clearInterval(this.#heartbeat);
+    clearTimeout(this.#lifetime);
     this.onClose();
     await this.#polling;
     this.target.end();

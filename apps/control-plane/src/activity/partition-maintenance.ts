@@ -99,16 +99,48 @@ export class PartitionMaintenance {
       report.ran = true;
       try {
         const { retentionDays, detailRetentionDays, partitionsAhead } = this.retention;
-        await this.#table(runner, ACTIVITY_LOG, now, retentionDays, partitionsAhead, report);
-        await this.#table(
-          runner,
-          ACTIVITY_DETAILS,
-          now,
-          detailRetentionDays,
-          partitionsAhead,
-          report,
-        );
-        report.deletedRuns = await this.#deleteRuns(runner, retentionBoundary(now, retentionDays));
+        // Each part on its own: a lock that cannot be had now (a long backup holding a
+        // partition) must not keep the others — above all tomorrow's partitions — from being done.
+        const parts: Array<[string, () => Promise<unknown>]> = [
+          [
+            ACTIVITY_LOG.table,
+            () => this.#table(runner, ACTIVITY_LOG, now, retentionDays, partitionsAhead, report),
+          ],
+          [
+            ACTIVITY_DETAILS.table,
+            () =>
+              this.#table(
+                runner,
+                ACTIVITY_DETAILS,
+                now,
+                detailRetentionDays,
+                partitionsAhead,
+                report,
+              ),
+          ],
+          [
+            'runs',
+            async () => {
+              report.deletedRuns = await this.#deleteRuns(
+                runner,
+                retentionBoundary(now, retentionDays),
+              );
+            },
+          ],
+        ];
+        for (const [part, work] of parts) {
+          try {
+            await work();
+          } catch (error) {
+            this.logger.warn(
+              'activity log maintenance of one table failed; the next round retries',
+              {
+                table: part,
+                error: error instanceof Error ? error.message : String(error),
+              },
+            );
+          }
+        }
       } finally {
         await runner.query(`SELECT pg_advisory_unlock(${LOCK})`);
       }
@@ -136,6 +168,7 @@ export class PartitionMaintenance {
     report: MaintenanceReport,
   ): Promise<void> {
     const boundary = retentionBoundary(now, retentionDays);
+    const fallback = defaultPartitionName(table);
     const existing = new Map<number, string>();
     const partitions = (await runner.query(
       `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
@@ -146,20 +179,6 @@ export class PartitionMaintenance {
       const day = partitionDay(table, name);
       if (day !== undefined) existing.set(day.getTime(), name);
     }
-    // Whole days past the window go first, with what the DEFAULT partition holds of them.
-    for (const [day, name] of [...existing].sort(([a], [b]) => a - b)) {
-      if (addDays(new Date(day), 1) > boundary) continue;
-      await this.#step(runner, () => runner.query(`DROP TABLE ${name}`));
-      existing.delete(day);
-      report.dropped.push(name);
-    }
-    const fallback = defaultPartitionName(table);
-    report.expired += await this.#step(runner, async () => {
-      const [, count] = (await runner.query(`DELETE FROM ${fallback} WHERE ${table.key} < $1`, [
-        boundary,
-      ])) as [unknown, number];
-      return count;
-    });
     // Days ahead, and any day within the window that has rows waiting in the DEFAULT partition.
     const waiting = (await runner.query(
       `SELECT DISTINCT to_char(${table.key} AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day FROM ${fallback}`,
@@ -175,6 +194,20 @@ export class PartitionMaintenance {
       report.moved += await this.#step(runner, () => this.#createPartition(runner, table, day));
       report.created.push(partitionName(table, day));
     }
+    // Then whole days past the window, with what the DEFAULT partition holds of them (after the
+    // days ahead: a drop waits for its lock, creating tomorrow must not wait behind it).
+    for (const [day, name] of [...existing].sort(([a], [b]) => a - b)) {
+      if (addDays(new Date(day), 1) > boundary) continue;
+      await this.#step(runner, () => runner.query(`DROP TABLE ${name}`));
+      existing.delete(day);
+      report.dropped.push(name);
+    }
+    report.expired += await this.#step(runner, async () => {
+      const [, count] = (await runner.query(`DELETE FROM ${fallback} WHERE ${table.key} < $1`, [
+        boundary,
+      ])) as [unknown, number];
+      return count;
+    });
   }
 
   /**

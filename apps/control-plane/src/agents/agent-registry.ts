@@ -17,6 +17,7 @@ export type AgentErrorCode =
   | 'AGENT_REVOKED'
   | 'RUN_NOT_RUNNING'
   | 'SECRET_NOT_FOUND'
+  | 'SECRETS_TOO_LARGE'
   | 'VALIDATION_FAILED';
 
 export class AgentError extends Error {

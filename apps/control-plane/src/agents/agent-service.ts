@@ -108,7 +108,32 @@ export class AgentService {
         };
       }
     }
-    message.respond(encoder.encode(JSON.stringify(reply)));
+    let bytes = encoder.encode(JSON.stringify(reply));
+    // An answer NATS cannot carry must not throw here (nothing awaits this handler): the caller
+    // gets a refusal it can report instead.
+    if (bytes.length > this.nats.info!.max_payload) {
+      this.logger.warn('agent service answer too large for NATS', {
+        subject: message.subject,
+        bytes: bytes.length,
+      });
+      bytes = encoder.encode(
+        JSON.stringify({
+          ok: false,
+          error: {
+            code: 'SECRETS_TOO_LARGE',
+            message: `the answer is ${bytes.length} bytes, more than NATS carries (${this.nats.info!.max_payload}): store fewer or smaller secrets for this operation`,
+          },
+        }),
+      );
+    }
+    try {
+      message.respond(bytes);
+    } catch (error) {
+      this.logger.error('agent service could not answer', {
+        subject: message.subject,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
   }
 
   async #heartbeat(request: Record<string, unknown>): Promise<object> {
@@ -183,7 +208,8 @@ export class AgentService {
         `SELECT array(SELECT substr(s->>'reference', 7) FROM jsonb_array_elements(operation->'secrets') s
                       WHERE s->>'reference' LIKE 'vault:%') AS names
          FROM runs WHERE org_id = $1 AND environment_id = $2 AND id = $3
-           AND (status = 'pending' OR (status = 'running' AND agent_id = $4 AND attempts = $5))`,
+           AND status IN ('pending', 'running')
+           AND (attempts < $5 OR (agent_id = $4 AND attempts = $5))`,
         [orgId, environmentId, runId, agentId, attempt],
       ),
     );

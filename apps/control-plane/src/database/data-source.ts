@@ -19,6 +19,9 @@ import { EnrolmentRetry1765100000000 } from './migrations/1765100000000-enrolmen
 import { CloudAgentGroups1765200000000 } from './migrations/1765200000000-cloud-agent-groups.js';
 import { Projects1765300000000 } from './migrations/1765300000000-projects.js';
 import { ActivityLog1765400000000 } from './migrations/1765400000000-activity-log.js';
+import { ProjectFiles1765500000000 } from './migrations/1765500000000-project-files.js';
+import { CliLogins1765600000000 } from './migrations/1765600000000-cli-logins.js';
+import { RunChains1765700000000 } from './migrations/1765700000000-run-chains.js';
 
 export const ENTITIES = [Organization, Environment, User, RoleRecord, Membership];
 /** Every migration, in order. Schema changes only ever happen through these. */
@@ -38,6 +41,9 @@ export const MIGRATIONS = [
   CloudAgentGroups1765200000000,
   Projects1765300000000,
   ActivityLog1765400000000,
+  ProjectFiles1765500000000,
+  CliLogins1765600000000,
+  RunChains1765700000000,
 ];
 
 export interface DatabaseSettings {

@@ -6,6 +6,7 @@ import { AGENT_TABLES } from './migrations/1764900000000-agents.js';
 import { RUN_TABLES } from './migrations/1765000000000-runs.js';
 import { PROJECT_TABLES } from './migrations/1765300000000-projects.js';
 import { ACTIVITY_TABLES } from './migrations/1765400000000-activity-log.js';
+import { PROJECT_FILE_TABLES } from './migrations/1765500000000-project-files.js';
 
 /**
  * Every table whose rows belong to one organization (each has row-level security for
@@ -20,6 +21,7 @@ export const ALL_TENANT_TABLES: ReadonlyArray<{ table: string; orgColumn: string
   ...RUN_TABLES.map((table) => ({ table, orgColumn: 'org_id' })),
   ...PROJECT_TABLES.map((table) => ({ table, orgColumn: 'org_id' })),
   ...ACTIVITY_TABLES.map((table) => ({ table, orgColumn: 'org_id' })),
+  ...PROJECT_FILE_TABLES.map((table) => ({ table, orgColumn: 'org_id' })),
 ];
 
 declare const ORG_ID: unique symbol;

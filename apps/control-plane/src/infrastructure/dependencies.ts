@@ -38,6 +38,7 @@ import { Runs } from '../runs/runs.js';
 import { AgentGroupKinds } from '../runs/agent-group-kinds.js';
 import { createActivityServices, type ActivityServices } from '../activity/activity-services.js';
 import { createProjectServices, type ProjectServices } from '../projects/project-services.js';
+import { ProjectFiles } from '../files/project-files.js';
 
 /** The control plane's live connections, opened once at boot and closed at shutdown. */
 export interface ControlPlaneDependencies {
@@ -64,6 +65,7 @@ export interface ControlPlaneDependencies {
   runEvents: RunEvents;
   activity: ActivityServices;
   projects: ProjectServices;
+  files: ProjectFiles;
   vault: SecretsVault;
   close(): Promise<void>;
 }
@@ -237,7 +239,9 @@ export async function openDependencies(
     logger.child({ component: 'run-events' }),
     activity.log,
   );
-  const projects = createProjectServices(dataSource, keys, runs, groupKinds);
+  // Schemas and customizations: encrypted objects in the control plane's bucket.
+  const files = new ProjectFiles(dataSource, keys, { s3, bucket: config.s3.bucket });
+  const projects = createProjectServices(dataSource, keys, runs, groupKinds, files, activity.log);
   // A finished run of a project starts the operations chained to it, in the same transaction.
   runEvents.onRunFinished = (tx, finished) => projects.runs.startChained(tx, finished);
   runEvents.start();
@@ -267,6 +271,7 @@ export async function openDependencies(
     runEvents,
     activity,
     projects,
+    files,
     vault,
     async close() {
       clearInterval(flushTimer);

@@ -66,6 +66,17 @@ export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
     recordType: 'activity_detail',
     field: 'text',
   },
+  // The file service (src/files): the random key an S3 object is encrypted with, wrapped per
+  // environment's row. Rotation re-wraps it; the object itself is not rewritten.
+  {
+    table: 'project_files',
+    column: 'data_key_ciphertext',
+    versionColumn: 'key_version',
+    idColumn: 'id',
+    orgColumn: 'org_id',
+    recordType: 'project_file',
+    field: 'data_key',
+  },
 ];
 
 export function bindingFor(column: EncryptedColumn, orgId: string, recordId: string): FieldBinding {

@@ -4,9 +4,13 @@ import { isUuid } from '../database/ids.js';
 import { selectRows } from '../database/sql.js';
 import { inTenant, type OrgId, type TenantTransaction } from '../database/tenant.js';
 import type { AgentGroupKinds } from '../runs/agent-group-kinds.js';
+import { compileOperation, ProjectError, type ProjectDocument } from '@weft/project';
+import { MAX_OPERATION_BYTES } from '../runs/operation.js';
 import { variableReferences } from './project-variables.js';
 import { ProjectsError } from './projects-error.js';
-import { assertEnvironment, findProject, findRevision } from './projects.js';
+import { referencedFiles } from '../files/file-references.js';
+import type { ProjectFileAccess } from '../files/project-files.js';
+import { assertEnvironment, findProject, findRevision, schemaFiles } from './projects.js';
 
 export interface DeploymentView {
   id: string;
@@ -36,6 +40,7 @@ export class Deployments {
   constructor(
     private readonly db: DataSource,
     private readonly groups: AgentGroupKinds,
+    private readonly files: ProjectFileAccess,
   ) {}
 
   async deploy(
@@ -60,6 +65,11 @@ export class Deployments {
     const project = await findProject(tx, environmentId, projectId, true);
     const target = revision ?? project.latest_revision;
     const { document } = await findRevision(tx, projectId, target);
+    // `file:` interfaces are inlined from the environment's files, as a run will inline them.
+    const schemas = await schemaFiles(() =>
+      this.files.schemaTextsIn(tx, environmentId, referencedFiles(document)),
+    );
+    assertOperationsFit(document, schemas);
     await variableReferences(
       tx,
       environmentId,
@@ -150,6 +160,39 @@ export class Deployments {
       ]);
       return { groupId };
     });
+  }
+}
+
+/**
+ * Every operation of a revision compiles into a run message an agent can take: checked when it is
+ * deployed, so a deployed operation never fails to start for its size (a run message is at most
+ * MAX_OPERATION_BYTES; a project document may be larger).
+ */
+function assertOperationsFit(document: ProjectDocument, files: ReadonlyMap<string, string>): void {
+  const problems: Array<{ path: string; code: string; message: string }> = [];
+  for (const name of Object.keys(document.operations ?? {})) {
+    try {
+      const size = Buffer.byteLength(
+        JSON.stringify(compileOperation(document, name, { files }).operation),
+      );
+      if (size > MAX_OPERATION_BYTES) {
+        problems.push({
+          path: `operations.${name}`,
+          code: 'too_large',
+          message: `compiles to a run message of ${size} bytes; the limit is ${MAX_OPERATION_BYTES} (inline interfaces and mappings count)`,
+        });
+      }
+    } catch (error) {
+      if (!ProjectError.is(error)) throw error;
+      problems.push({ path: `operations.${name}`, code: error.code, message: error.message });
+    }
+  }
+  if (problems.length > 0) {
+    throw new ProjectsError(
+      'PROJECT_INVALID',
+      `${problems.length} operation${problems.length > 1 ? 's' : ''} of this revision cannot run`,
+      problems,
+    );
   }
 }
 

@@ -1,13 +1,27 @@
 import type { DataSource } from 'typeorm';
 import { generateSigningKeyPair, sign, verify } from '@weft/crypto';
-import { ProjectError, createProjectArchive, readProjectArchive } from '@weft/project';
+import {
+  ProjectError,
+  createProjectArchive,
+  readProjectArchive,
+  type ProjectArchive,
+} from '@weft/project';
 import { recordAudit, type AuditActor } from '../audit/audit-trail.js';
 import { selectRows } from '../database/sql.js';
 import { inTenant, type OrgId, type TenantTransaction } from '../database/tenant.js';
+import { referencedFiles } from '../files/file-references.js';
+import { FilesError } from '../files/files-error.js';
+import type { ProjectFileAccess } from '../files/project-files.js';
 import { bindingFor, encryptedColumn } from '../keys/encrypted-columns.js';
 import type { OrgKeys } from '../keys/org-keys.js';
 import { ProjectsError } from './projects-error.js';
-import { findProject, findRevision, type Projects, type PushResult } from './projects.js';
+import {
+  findProject,
+  findRevision,
+  schemaFiles,
+  type Projects,
+  type PushResult,
+} from './projects.js';
 
 const PRIVATE_KEY = encryptedColumn('project_signing_keys', 'private_key_ciphertext');
 /** Archives larger than this are refused before they are parsed. */
@@ -26,6 +40,7 @@ export class ProjectArchives {
     private readonly db: DataSource,
     private readonly keys: OrgKeys,
     private readonly projects: Projects,
+    private readonly files: ProjectFileAccess,
   ) {}
 
   async export(
@@ -39,7 +54,11 @@ export class ProjectArchives {
       const project = await findProject(tx, environmentId, projectId);
       const { document } = await findRevision(tx, projectId, revision);
       const key = await this.#signingKey(tx);
+      const files = await schemaFiles(() =>
+        this.files.schemaTextsIn(tx, environmentId, referencedFiles(document)),
+      );
       const archive = createProjectArchive(document, {
+        files,
         sign: (bytes: Uint8Array) => ({
           keyId: key.id,
           signature: sign(key.privateKey, Buffer.from(bytes)),
@@ -109,7 +128,33 @@ export class ProjectArchives {
         'archive',
       );
     }
+    await this.#storeFiles(orgId, environmentId, read, actor);
     return this.projects.push(orgId, environmentId, read.project, actor, { source: 'import' });
+  }
+
+  /** The archive's files become files of the environment, named after an interface using each. */
+  async #storeFiles(
+    orgId: OrgId,
+    environmentId: string,
+    read: ProjectArchive,
+    actor: AuditActor,
+  ): Promise<void> {
+    const files = new Map<string, { sha256: string; name: string; text: string }>();
+    for (const [name, definition] of Object.entries(read.project.interfaces ?? {})) {
+      const sha256 = definition.file?.replace(/^sha256:/, '');
+      const text = sha256 === undefined ? undefined : read.files.get(sha256);
+      if (sha256 === undefined || text === undefined || files.has(sha256)) continue;
+      const extension = definition.format === 'xsd' ? 'xsd' : 'schema.json';
+      files.set(sha256, { sha256, name: `${name}.${extension}`, text });
+    }
+    if (files.size === 0) return;
+    try {
+      await this.files.storeSchemas(orgId, environmentId, [...files.values()], actor);
+    } catch (error) {
+      if (!FilesError.is(error)) throw error;
+      if (error.code === 'NOT_FOUND') throw new ProjectsError('NOT_FOUND', error.message);
+      throw new ProjectsError('ARCHIVE_INVALID', `archive: ${error.message}`, undefined, 'archive');
+    }
   }
 
   /** The organization's current signing key, made (and stored encrypted) on first use. */

@@ -3,14 +3,34 @@ import { ProjectError, compileOperation } from '@weft/project';
 import type { AuditActor } from '../audit/audit-trail.js';
 import { selectRows } from '../database/sql.js';
 import { inTenant, type OrgId, type TenantTransaction } from '../database/tenant.js';
-import type { OperationDocument } from '../runs/operation.js';
+import { referencedFiles } from '../files/file-references.js';
+import type { ProjectFileAccess } from '../files/project-files.js';
+import { RunError, type OperationDocument } from '../runs/operation.js';
 import type { Runs, SubmitRun } from '../runs/runs.js';
 import { variableReferences } from './project-variables.js';
 import { ProjectsError } from './projects-error.js';
-import { findProject, findRevision } from './projects.js';
+import { findProject, findRevision, schemaFiles } from './projects.js';
 
 /** How deep on-success / on-failure chains may go (cycles are refused when a project is saved). */
 export const MAX_CHAIN_DEPTH = 20;
+/** How many runs one chain may start in all (a step may name several operations: fan-out). */
+export const MAX_CHAIN_RUNS = 100;
+
+/** Where a chain's refusals are written for the user: the finished run's details. */
+export interface ChainNotes {
+  recordDetails(
+    tx: TenantTransaction,
+    runId: string,
+    eventId: string,
+    relayedAt: Date,
+    lines: ReadonlyArray<{
+      at: string;
+      level: 'info' | 'warn' | 'error';
+      step: 'operation';
+      text: string;
+    }>,
+  ): Promise<number>;
+}
 
 /**
  * Runs the operations of deployed projects: the deployed revision's operation compiled into the
@@ -23,6 +43,9 @@ export class ProjectRuns {
   constructor(
     private readonly db: DataSource,
     private readonly runs: Runs,
+    private readonly files: ProjectFileAccess,
+    private readonly notes?: ChainNotes,
+    private readonly limits: { maxChainRuns: number } = { maxChainRuns: MAX_CHAIN_RUNS },
   ) {}
 
   async run(
@@ -33,7 +56,7 @@ export class ProjectRuns {
     actor: AuditActor,
   ): Promise<{ runId: string; status: 'pending' }> {
     const submit = await inTenant(this.db, orgId, (tx) =>
-      plan(tx, environmentId, projectId, operationName),
+      plan(tx, this.files, environmentId, projectId, operationName),
     );
     const { runId } = await this.runs.submit(orgId, submit, actor);
     return { runId, status: 'pending' };
@@ -56,6 +79,7 @@ export class ProjectRuns {
       operation_id: string;
       submitted_by: string | null;
       chain_depth: number;
+      root_id: string;
     }>(
       tx,
       `WITH RECURSIVE chain(id, parent, depth) AS (
@@ -64,38 +88,94 @@ export class ProjectRuns {
          SELECT r.id, r.parent_run_id, c.depth + 1 FROM runs r JOIN chain c ON r.id = c.parent
          WHERE c.depth < ${MAX_CHAIN_DEPTH + 1})
        SELECT r.environment_id, r.project_id, r.revision, r.operation_id, r.submitted_by,
-              (SELECT max(depth) FROM chain) AS chain_depth
+              (SELECT max(depth) FROM chain) AS chain_depth,
+              (SELECT id FROM chain ORDER BY depth DESC LIMIT 1) AS root_id
        FROM runs r WHERE r.id = $2 AND r.org_id = $1`,
       [tx.orgId, finished.runId],
     );
     if (run === undefined || run.project_id === null || run.revision === null) return [];
     if (run.chain_depth >= MAX_CHAIN_DEPTH) return [];
+    const [project] = await selectRows<{ deployed_revision: number | null }>(
+      tx,
+      `SELECT deployed_revision FROM projects WHERE org_id = $1 AND id = $2`,
+      [tx.orgId, run.project_id],
+    );
+    if (project?.deployed_revision !== run.revision) return [];
     const { document } = await findRevision(tx, run.project_id, run.revision);
     const step = document.operations?.[run.operation_id];
     const next = (finished.status === 'succeeded' ? step?.onSuccess : step?.onFailure) ?? [];
     const started: string[] = [];
+    const notes: string[] = [];
+    let chained = next.length === 0 ? 0 : await chainedRuns(tx, run.root_id);
     for (const operationName of next) {
-      const submit = await plan(tx, run.environment_id, run.project_id, operationName, {
-        revision: run.revision,
-      });
+      if (chained >= this.limits.maxChainRuns) {
+        notes.push(
+          `this chain has started ${this.limits.maxChainRuns} runs, its limit: ${operationName} (and any later one of this step) was not started`,
+        );
+        break;
+      }
       const actor: AuditActor =
         run.submitted_by === null
           ? { type: 'system', id: 'chain' }
           : { type: 'user', id: run.submitted_by };
-      const { runId } = await this.runs.submitIn(
+      try {
+        const submit = await plan(
+          tx,
+          this.files,
+          run.environment_id,
+          run.project_id,
+          operationName,
+          {
+            revision: run.revision,
+          },
+        );
+        const { runId } = await this.runs.submitIn(
+          tx,
+          { ...submit, parentRunId: finished.runId, submittedByKind: 'chain' },
+          actor,
+        );
+        started.push(runId);
+        chained += 1;
+      } catch (error) {
+        // What no retry can change (a variable deleted since, an operation too large) is the
+        // user's to see on the finished run — it must not hold back recording its outcome.
+        if (!ProjectsError.is(error) && !ProjectError.is(error) && !RunError.is(error)) throw error;
+        notes.push(`chained operation ${operationName} was not started: ${error.message}`);
+      }
+    }
+    if (notes.length > 0 && this.notes !== undefined) {
+      const at = new Date();
+      await this.notes.recordDetails(
         tx,
-        { ...submit, parentRunId: finished.runId, submittedByKind: 'chain' },
-        actor,
+        finished.runId,
+        `chain:${finished.runId}`,
+        at,
+        notes.map((text) => ({ at: at.toISOString(), level: 'error', step: 'operation', text })),
       );
-      started.push(runId);
     }
     return started;
   }
 }
 
+/** How many runs a chain (all runs descending from its first) has started so far. */
+async function chainedRuns(tx: TenantTransaction, rootId: string): Promise<number> {
+  const [row] = await selectRows<{ n: number }>(
+    tx,
+    `WITH RECURSIVE down(id, depth) AS (
+       SELECT id, 1 FROM runs WHERE org_id = $1 AND parent_run_id = $2
+       UNION ALL
+       SELECT r.id, d.depth + 1 FROM runs r JOIN down d ON r.parent_run_id = d.id
+       WHERE r.org_id = $1 AND d.depth <= ${MAX_CHAIN_DEPTH})
+     SELECT count(*)::int AS n FROM down`,
+    [tx.orgId, rootId],
+  );
+  return row?.n ?? 0;
+}
+
 /** The run of one operation of a project: its deployed revision (or `revision`), compiled. */
 async function plan(
   tx: TenantTransaction,
+  files: ProjectFileAccess,
   environmentId: string,
   projectId: string,
   operationName: string,
@@ -110,9 +190,14 @@ async function plan(
     );
   }
   const { document } = await findRevision(tx, projectId, revision);
+  // The schema files the project names are inlined into the operation (the agent has no access
+  // to the file service).
+  const schemas = await schemaFiles(() =>
+    files.schemaTextsIn(tx, environmentId, referencedFiles(document)),
+  );
   let compiled: ReturnType<typeof compileOperation>;
   try {
-    compiled = compileOperation(document, operationName);
+    compiled = compileOperation(document, operationName, { files: schemas });
   } catch (error) {
     if (ProjectError.is(error) && error.code === 'operation_not_found') {
       throw new ProjectsError(

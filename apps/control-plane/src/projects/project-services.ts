@@ -1,10 +1,11 @@
 import type { DataSource } from 'typeorm';
+import type { ProjectFileAccess } from '../files/project-files.js';
 import type { OrgKeys } from '../keys/org-keys.js';
 import type { AgentGroupKinds } from '../runs/agent-group-kinds.js';
 import type { Runs } from '../runs/runs.js';
 import { Deployments } from './deployments.js';
 import { ProjectArchives } from './project-archives.js';
-import { ProjectRuns } from './project-runs.js';
+import { ProjectRuns, type ChainNotes } from './project-runs.js';
 import { Projects } from './projects.js';
 import { Promotions } from './promotions.js';
 
@@ -22,14 +23,17 @@ export function createProjectServices(
   keys: OrgKeys,
   runs: Runs,
   groups: AgentGroupKinds,
+  files: ProjectFileAccess,
+  /** Where a chain's refusals are written (the activity log's run details). */
+  notes?: ChainNotes,
 ): ProjectServices {
-  const projects = new Projects(db);
-  const deployments = new Deployments(db, groups);
+  const projects = new Projects(db, files);
+  const deployments = new Deployments(db, groups, files);
   return {
     projects,
     deployments,
-    runs: new ProjectRuns(db, runs),
+    runs: new ProjectRuns(db, runs, files, notes),
     promotions: new Promotions(db, projects, deployments),
-    archives: new ProjectArchives(db, keys, projects),
+    archives: new ProjectArchives(db, keys, projects, files),
   };
 }

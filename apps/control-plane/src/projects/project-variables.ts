@@ -25,13 +25,14 @@ export async function variableReferences(
   variables: readonly ProjectVariable[],
 ): Promise<RunSecretReference[]> {
   if (variables.length === 0) return [];
-  const rows = await selectRows<{ name: string; reference: string | null }>(
+  const rows = await selectRows<{ name: string; kind: string; reference: string | null }>(
     tx,
-    `SELECT name, reference FROM secrets
+    `SELECT name, kind, reference FROM secrets
      WHERE org_id = $1 AND environment_id = $2 AND name = ANY($3::text[])`,
     [tx.orgId, environmentId, variables.map((v) => v.name)],
   );
   const found = new Map(rows.map((row) => [row.name, row.reference]));
+  const kinds = new Map(rows.map((row) => [row.name, row.kind]));
   const missing = variables
     .filter((v) => !found.has(v.name))
     .map((v) => v.name)
@@ -44,6 +45,20 @@ export async function variableReferences(
         path: `variables.${name}`,
         code: 'variable_missing',
         message: `no value in this environment`,
+      })),
+    );
+  }
+  // The vault says what a value is: a credential stays a credential whatever a project declares
+  // (the agent never puts a credential into a string, and it learns the kind from here).
+  const mismatched = variables.filter((v) => found.has(v.name) && kinds.get(v.name) !== v.kind);
+  if (mismatched.length > 0) {
+    throw new ProjectsError(
+      'VARIABLE_KIND_MISMATCH',
+      `the project declares ${mismatched.map((v) => `${v.name} as a ${v.kind}`).join(', ')}, but this environment stores ${mismatched.length > 1 ? 'them' : 'it'} as the other kind: declare the kind the value is`,
+      mismatched.map((v) => ({
+        path: `variables.${v.name}.kind`,
+        code: 'variable_kind',
+        message: `this environment stores a ${kinds.get(v.name)}`,
       })),
     );
   }

@@ -8,10 +8,12 @@ export type ProjectsErrorCode =
   | 'OPERATION_NOT_FOUND'
   | 'NO_AGENT_GROUP'
   | 'VARIABLES_MISSING'
+  | 'VARIABLE_KIND_MISMATCH'
   | 'ARCHIVE_INVALID'
   | 'ARCHIVE_UNTRUSTED'
   | 'PROMOTION_INVALID'
-  | 'VALIDATION_FAILED';
+  | 'VALIDATION_FAILED'
+  | 'TOO_MANY_TESTS';
 
 /** One thing wrong with a project document, at its path (`operations.load.source.connection`). */
 export interface ProjectProblem {
@@ -46,10 +48,12 @@ export const PROJECTS_ERROR_STATUS: Readonly<Record<ProjectsErrorCode, number>> 
   REVISION_NOT_FOUND: 404,
   PROJECT_INVALID: 400,
   VARIABLES_MISSING: 400,
+  VARIABLE_KIND_MISMATCH: 400,
   ARCHIVE_INVALID: 400,
   PROMOTION_INVALID: 400,
   VALIDATION_FAILED: 400,
   ARCHIVE_UNTRUSTED: 422,
   NOT_DEPLOYED: 409,
   NO_AGENT_GROUP: 409,
+  TOO_MANY_TESTS: 429,
 };

@@ -16,7 +16,9 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { can, type Principal } from '@weft/rbac';
 import { RequireAction } from '@weft/server-kit';
 import type { TestTransformResult } from '@weft/transform';
+import { ProjectError } from '@weft/project';
 import { apiV1 } from '../http/api-path.js';
+import { RunError } from '../runs/operation.js';
 import { Actor, type RequestActor } from '../http/request-actor.js';
 import { Deployments, type DeploymentView } from './deployments.js';
 import { bodyFields, revisionNumber } from './project-body.js';
@@ -45,8 +47,8 @@ import { parseTransformationTest, runTransformationTest } from './transformation
 export async function answer<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
-  } catch (error) {
-    if (!ProjectsError.is(error)) throw error;
+  } catch (caught) {
+    const error = asProjectsError(caught);
     throw new HttpException(
       {
         code: error.code,
@@ -65,8 +67,30 @@ export async function answer<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** What the project library or the runs service refused, in the projects API's terms. */
+function asProjectsError(error: unknown): ProjectsError {
+  if (ProjectsError.is(error)) return error;
+  if (ProjectError.is(error)) {
+    return new ProjectsError('PROJECT_INVALID', error.message, error.problems, 'document');
+  }
+  if (RunError.is(error) && error.code === 'VALIDATION_FAILED') {
+    return new ProjectsError('VALIDATION_FAILED', error.message);
+  }
+  throw error;
+}
+
 interface ResponseLike {
   status(code: number): ResponseLike;
+}
+
+/** A push or import: 201 when it stored a new revision, 200 when the document was unchanged. */
+async function stored(
+  response: ResponseLike,
+  work: () => Promise<PushResult>,
+): Promise<PushResult> {
+  const result = await answer(work);
+  response.status(result.created ? 201 : 200);
+  return result;
 }
 
 /** An environment's projects: push revisions, read them, deploy one, run its operations. */
@@ -92,12 +116,10 @@ export class ProjectsController {
     @Body() body: unknown,
     @Res({ passthrough: true }) response: ResponseLike,
   ): Promise<PushResult> {
-    const result = await answer(() => {
+    return stored(response, () => {
       const { document } = bodyFields(body, ['document']);
       return this.projects.push(orgId, environmentId, document, actor);
     });
-    response.status(result.created ? 201 : 200);
-    return result;
   }
 
   @Post('import')
@@ -112,12 +134,10 @@ export class ProjectsController {
     @Body() body: unknown,
     @Res({ passthrough: true }) response: ResponseLike,
   ): Promise<PushResult> {
-    const result = await answer(() => {
+    return stored(response, () => {
       const { archive } = bodyFields(body, ['archive']);
       return this.archives.import(orgId, environmentId, archive, actor);
     });
-    response.status(result.created ? 201 : 200);
-    return result;
   }
 
   @Get()
@@ -265,7 +285,8 @@ export class EnvironmentDesignController {
   ) {}
 
   @Put('agent-group')
-  @RequireAction('agent_group.manage')
+  // Where runs (and the secrets they resolve) go is a deployment decision: Write, not Agent Install.
+  @RequireAction('project.deploy')
   @ApiOperation({
     summary:
       "Choose the agent group the environment's runs go to (one serving it, or a cloud group)",

@@ -4,6 +4,9 @@ import { recordAudit, type AuditActor } from '../audit/audit-trail.js';
 import { isUuid } from '../database/ids.js';
 import { changeRows, selectRows } from '../database/sql.js';
 import { inTenant, type OrgId, type TenantTransaction } from '../database/tenant.js';
+import { fileReferences, referencedFiles } from '../files/file-references.js';
+import { FilesError } from '../files/files-error.js';
+import type { ProjectFileAccess } from '../files/project-files.js';
 import { ProjectsError } from './projects-error.js';
 
 export interface ProjectView {
@@ -72,10 +75,25 @@ const PROJECT_COLUMNS = `id, environment_id, name, description, latest_revision,
   created_at, updated_at`;
 const REVISION_COLUMNS = `revision, digest, source, promoted_from, created_by_kind, created_by, created_at`;
 
-/** Checks a whole project document; every problem is listed with its path. */
-export function checkProject(document: unknown): ProjectDocument {
+/**
+ * Checks a whole project document; every problem is listed with its path. With `files` (the
+ * environment's schema files the document names), each `file:` interface must be one of them.
+ */
+export function checkProject(
+  document: unknown,
+  files?: ReadonlyMap<string, string>,
+): ProjectDocument {
+  // PostgreSQL cannot store a NUL in jsonb text: refused here, named, instead of failing later.
+  if (JSON.stringify(document ?? null).includes('\\u0000')) {
+    throw new ProjectsError(
+      'PROJECT_INVALID',
+      'the document contains a NUL character (\\u0000), which no field may hold',
+      [{ path: '', code: 'invalid_value', message: 'contains a NUL character' }],
+      'document',
+    );
+  }
   try {
-    return validateProject(document);
+    return validateProject(document, files === undefined ? {} : { files });
   } catch (error) {
     if (!ProjectError.is(error)) throw error;
     throw new ProjectsError('PROJECT_INVALID', error.message, error.problems, 'document');
@@ -89,7 +107,10 @@ export function checkProject(document: unknown): ProjectDocument {
  * by organization (row-level security) and by the environment in the path.
  */
 export class Projects {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly files: ProjectFileAccess,
+  ) {}
 
   async push(
     orgId: OrgId,
@@ -98,7 +119,14 @@ export class Projects {
     actor: AuditActor,
     origin: { source: RevisionSource; promotedFrom?: PromotedFrom } = { source: 'push' },
   ): Promise<PushResult> {
-    const project = checkProject(document);
+    // A `file:` interface is built from the environment's file, so it is checked like the rest.
+    const files = await inTenant(this.db, orgId, async (tx) => {
+      await assertEnvironment(tx, environmentId);
+      return schemaFiles(() =>
+        this.files.schemaTextsIn(tx, environmentId, referencedFiles(document)),
+      );
+    });
+    const project = checkProject(document, files);
     return inTenant(this.db, orgId, (tx) => this.pushIn(tx, environmentId, project, actor, origin));
   }
 
@@ -111,6 +139,7 @@ export class Projects {
     origin: { source: RevisionSource; promotedFrom?: PromotedFrom },
   ): Promise<PushResult> {
     await assertEnvironment(tx, environmentId);
+    await this.#holdFiles(tx, environmentId, project, actor, origin.promotedFrom);
     const digest = projectDigest(project);
     // Two pushes of one new name would otherwise both insert (and two revisions race for N+1).
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
@@ -180,6 +209,39 @@ export class Projects {
       },
     ]);
     return { project: toProjectView(updated), revision: toRevisionView(revision), created: true };
+  }
+
+  /**
+   * Holds the files the document names until the revision is stored (a file is not deleted
+   * while a revision names it); a promotion first brings them from the source environment.
+   */
+  async #holdFiles(
+    tx: TenantTransaction,
+    environmentId: string,
+    project: ProjectDocument,
+    actor: AuditActor,
+    promotedFrom: PromotedFrom | undefined,
+  ): Promise<void> {
+    const references = fileReferences(project);
+    if (references.length === 0) return;
+    const named = referencedFiles(project);
+    if (promotedFrom !== undefined) {
+      await this.files.copyIn(tx, promotedFrom.environmentId, environmentId, named, actor);
+    }
+    const missing = new Set(await this.files.holdIn(tx, environmentId, named));
+    if (missing.size === 0) return;
+    throw new ProjectsError(
+      'PROJECT_INVALID',
+      'the project names files this environment does not have',
+      references
+        .filter((reference) => missing.has(reference.sha256))
+        .map((reference) => ({
+          path: reference.path,
+          code: 'unknown_reference',
+          message: 'names a file the file service does not have',
+        })),
+      'document',
+    );
   }
 
   async list(orgId: OrgId, environmentId: string): Promise<ProjectView[]> {
@@ -279,6 +341,23 @@ export async function findRevision(
     throw new ProjectsError('REVISION_NOT_FOUND', `the project has no revision ${revision}`);
   }
   return { ...toRevisionView(row), document: row.document };
+}
+
+/** The schema files a project names; too many bytes of them make the project invalid. */
+export async function schemaFiles(
+  load: () => Promise<Map<string, string>>,
+): Promise<Map<string, string>> {
+  try {
+    return await load();
+  } catch (error) {
+    if (!FilesError.is(error) || error.code !== 'FILE_TOO_LARGE') throw error;
+    throw new ProjectsError(
+      'PROJECT_INVALID',
+      error.message,
+      [{ path: '', code: 'too_large', message: error.message }],
+      'document',
+    );
+  }
 }
 
 function notFound(): ProjectsError {

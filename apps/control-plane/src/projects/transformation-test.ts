@@ -111,22 +111,41 @@ function invalid(at: string, message: string): ProjectsError {
   return new ProjectsError('VALIDATION_FAILED', `${at}: ${message}`, undefined, 'interfaces');
 }
 
-/** Runs the mapping over the sample in memory and returns everything; nothing is kept. */
+/** Test runs one control plane process works on at once; more are refused (429), not queued. */
+export const MAX_CONCURRENT_TESTS = 2;
+/** Each expression of a design-time test gets this long (runs get the engine's default, 1 s). */
+const TEST_EXPRESSION_LIMIT_MS = 250;
+let running = 0;
+
+/**
+ * Runs the mapping over the sample in memory and returns everything; nothing is kept. The
+ * engine lets the event loop run between records, so a slow sample costs other requests at most
+ * one record's work at a time; at most MAX_CONCURRENT_TESTS run at once per process.
+ */
 export async function runTransformationTest(
   request: TransformationTestRequest,
 ): Promise<TestTransformResult> {
+  if (running >= MAX_CONCURRENT_TESTS) {
+    throw new ProjectsError(
+      'TOO_MANY_TESTS',
+      `${MAX_CONCURRENT_TESTS} transformation tests are running on this server; try again in a few seconds`,
+    );
+  }
+  running += 1;
   try {
     return await testTransform({
       input: request.input,
       format: request.format,
       ...(request.outputFormat === undefined ? {} : { outputFormat: request.outputFormat }),
       mapping: request.mapping,
-      compileOptions: { interfaces: request.interfaces },
+      compileOptions: { interfaces: request.interfaces, timeLimitMs: TEST_EXPRESSION_LIMIT_MS },
     });
   } catch (error) {
     if (TransformError.is(error)) {
       throw new ProjectsError('VALIDATION_FAILED', error.message, undefined, 'mapping');
     }
     throw error;
+  } finally {
+    running -= 1;
   }
 }

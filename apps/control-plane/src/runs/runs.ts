@@ -147,7 +147,7 @@ export class Runs {
     const cloud = await this.#isCloudGroup(original.group_id);
     const newRunId = await inTenant(this.db, orgId, async (tx) => {
       const [row] = (await tx.query(
-        `SELECT * FROM runs WHERE org_id = $1 AND environment_id = $2 AND id = $3 FOR SHARE`,
+        `SELECT * FROM runs WHERE org_id = $1 AND environment_id = $2 AND id = $3 FOR UPDATE`,
         [orgId, environmentId, runId],
       )) as RunRow[];
       if (row === undefined) throw runNotFound();

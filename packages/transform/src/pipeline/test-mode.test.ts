@@ -154,6 +154,28 @@ describe('testTransform', () => {
     ).rejects.toThrow('timeBudgetMs must be an integer from 1 to 60000');
   });
 
+  it('lets the event loop run between records, so a slow sample does not stall its server', async () => {
+    const slow = '$sum($map([1..50000], function($v) { $v % 7 }))';
+    const input = Array.from({ length: 40 }, (_, n) => `{"id":${n}}`).join('\n') + '\n';
+    let ticks = 0;
+    const ticker = setInterval(() => (ticks += 1), 5);
+    const started = Date.now();
+    try {
+      const result = await testTransform({
+        input,
+        format: 'ndjson',
+        mapping: { version: 1, records: [{ fields: { id: 'id', work: slow } }] },
+      });
+      expect(result.counts.read).toBe(40);
+    } finally {
+      clearInterval(ticker);
+    }
+    const elapsed = Date.now() - started;
+    // Timers fired throughout the run, not once at its end (each record takes tens of ms).
+    expect(elapsed).toBeGreaterThan(100);
+    expect(ticks).toBeGreaterThan(5);
+  });
+
   it('fails a record too deep for the XML writer, which stops one level before JSON', async () => {
     // the record object plus 255 nested objects: 256 levels, JSON's limit, one past XML's
     const mapping = {

@@ -71,6 +71,25 @@ async function* once(input: string | Uint8Array): AsyncGenerator<string | Uint8A
   yield input;
 }
 
+/** How long test mode may compute before it lets the event loop run (other requests, timers). */
+const SLICE_MS = 10;
+
+/**
+ * The records, with a macrotask break whenever SLICE_MS passed since the last one: test mode runs
+ * inside a server (the design service), where a sample that takes seconds must not stall every
+ * other request for that long — only for one record at a time.
+ */
+async function* breathing<T>(records: AsyncIterable<T>): AsyncGenerator<T> {
+  let last = Date.now();
+  for await (const record of records) {
+    if (Date.now() - last > SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      last = Date.now();
+    }
+    yield record;
+  }
+}
+
 /**
  * Transforms a sample. Throws TransformError `limit_exceeded` for input over 102,400 bytes and
  * `invalid_option` for bad options; every other problem is returned in `errors`.
@@ -135,7 +154,7 @@ export async function testTransform(options: TestTransformOptions): Promise<Test
         );
     const decoder = new TextDecoder();
     const result = await runTransform({
-      reader: reader.read(once(input), options.readOptions),
+      reader: breathing(reader.read(once(input), options.readOptions)),
       mapping,
       run: mapping.createRunContext({ lookups: options.lookups }),
       failedWriter: keepFailed,

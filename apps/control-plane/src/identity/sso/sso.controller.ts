@@ -17,6 +17,8 @@ import { RequireAction, SERVICE_LOGGER } from '@weft/server-kit';
 import type { Logger } from '@weft/log-schema';
 import { apiV1 } from '../../http/api-path.js';
 import type { AuthenticatedHttpRequest } from '../authentication.js';
+import { continueCliLogin } from '../cli-login.controller.js';
+import { CliLogins } from '../cli-login.js';
 import {
   SESSION_OPTIONS,
   setSessionCookies,
@@ -88,6 +90,7 @@ export class SsoController {
     @Inject(SsoSignIn) private readonly signIn: SsoSignIn,
     @Inject(Sessions) private readonly sessions: Sessions,
     @Inject(SESSION_OPTIONS) private readonly options: SessionCookieOptions,
+    @Inject(CliLogins) private readonly cliLogins: CliLogins,
   ) {}
 
   @Get()
@@ -114,6 +117,15 @@ export class SsoController {
     const ip = request.ip;
     const outcome = await this.signIn.complete(identity, ip !== undefined ? { ip } : {});
     response.clearCookie(SSO_STATE_COOKIE, { path: `/${apiV1('auth/sso')}` });
+    // `weft login --sso`: the browser goes on to the CLI's loopback listener with a one-time
+    // code, and gets no session of its own.
+    const cli = await continueCliLogin(
+      this.cliLogins,
+      request,
+      response,
+      outcome.ok ? { userId: outcome.userId, orgId: identity.orgId } : undefined,
+    );
+    if (cli !== undefined) return response.redirect(302, cli.href);
     if (!outcome.ok) {
       throw new ForbiddenException({
         code: 'SSO_ACCOUNT_REFUSED',
