@@ -176,12 +176,18 @@ describe('validateProject', () => {
           host: 'db.internal',
           password: 'hunter2-correct-horse',
         };
+        project['connections']['warehouse']['config']['mirror'] = {
+          url: 'postgres://weft:hunter2-url@db.internal/weft',
+          headers: { Authorization: 'Bearer hunter2-header' },
+        };
         project['operations']['load-orders']['source']['config']['credentials'] = {
           secretAccessKey: '${ORDERS_BUCKET}',
         };
       });
       expect(problems.map((problem) => [problem.path, problem.code])).toEqual([
         ['connections.warehouse.config.connection.password', 'secret_literal'],
+        ['connections.warehouse.config.mirror.url', 'secret_literal'],
+        ['connections.warehouse.config.mirror.headers.Authorization', 'secret_literal'],
         ['operations.load-orders.source.config.credentials.secretAccessKey', 'secret_literal'],
       ]);
       expect(JSON.stringify(problems)).not.toContain('hunter2');

@@ -23,6 +23,8 @@ interface ConfigFindings {
 }
 
 const SECRET_WORDS = new Set([
+  'authorization',
+  'bearer',
   'password',
   'passwd',
   'pwd',
@@ -101,9 +103,12 @@ function scanString(text: string, path: string, findings: ConfigFindings): void 
   }
 }
 
+/** A URL with a password in it (`postgres://user:pw@host/db`): a credential whatever its key. */
+const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/?#@\s]*:[^/?#@\s]+@/i;
+
 function scan(value: unknown, path: string, secretKey: boolean, findings: ConfigFindings): void {
   if (typeof value === 'string') {
-    if (secretKey) findings.secretLiterals.push(path);
+    if (secretKey || URL_WITH_PASSWORD.test(value)) findings.secretLiterals.push(path);
     scanString(value, path, findings);
   } else if (Array.isArray(value)) {
     value.forEach((entry: unknown, index) => scan(entry, item(path, index), secretKey, findings));
