@@ -48,6 +48,7 @@ describe('three agents of one group on real NATS JetStream, one killed mid-run',
   const tokenKey = gatewayTokenKey();
   // What the target received: idempotency key → times.
   const writes = new Map<string, number>();
+  let beforeKill = true;
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -60,13 +61,18 @@ describe('three agents of one group on real NATS JetStream, one killed mid-run',
     runs = started.controlPlane.dependencies.runs;
     agents = started.controlPlane.dependencies.agents;
     gateway = await startGateway({ NATS_URL: testNatsUrl(), GATEWAY_TOKEN_KEY: tokenKey });
-    // The source answers after 300 ms, so a run is in flight long enough to be caught by a kill.
+    // The source answers after 300 ms — after 3 s until the kill, so the runs an agent holds
+    // when the database shows them running (events are applied a moment later) are still
+    // unfinished when it dies, however loaded the machine is.
     source = await listenOn(
       createServer((_request, response) => {
-        setTimeout(() => {
-          response.setHeader('content-type', 'application/json');
-          response.end(JSON.stringify([{ id: 1 }, { id: 2 }, { id: 3 }]));
-        }, 300);
+        setTimeout(
+          () => {
+            response.setHeader('content-type', 'application/json');
+            response.end(JSON.stringify([{ id: 1 }, { id: 2 }, { id: 3 }]));
+          },
+          beforeKill ? 3000 : 300,
+        );
       }),
     );
     target = await listenOn(
@@ -158,6 +164,7 @@ describe('three agents of one group on real NATS JetStream, one killed mid-run',
       [victimId],
     );
     await victim.kill('SIGKILL');
+    beforeKill = false;
     expect((await victim.exited).signal).toBe('SIGKILL');
     expect(holding).toBeGreaterThanOrEqual(3);
 
