@@ -20,7 +20,9 @@ export class KeysController {
   async status(
     @Param('orgId') orgId: string,
   ): Promise<{ versions: DataKeyVersionStatus[]; jobs: RotationJob[] }> {
-    return { versions: await this.keys.status(orgId), jobs: await this.jobs.list(orgId) };
+    // Jobs first: a job seen completed has already retired its versions when they are read.
+    const jobs = await this.jobs.list(orgId);
+    return { versions: await this.keys.status(orgId), jobs };
   }
 
   @Post('rotate')
