@@ -83,14 +83,9 @@ export async function prepareDevAgent(options: {
   const base = options.controlPlaneUrl;
   const session = await signIn(base, options.admin, options.ca);
   if (typeof session === 'string') return session;
-  const { as, orgId } = session;
-  const environments = await call(`${base}/api/v1/organizations/${orgId}/environments`, {
-    headers: as,
-    ...(options.ca ? { ca: options.ca } : {}),
-  });
-  const list = environments.body as Array<{ id: string; name: string }>;
-  const environment = list.find((e) => /dev/i.test(e.name)) ?? list[0];
-  if (!environment) return 'the organization has no environment';
+  const { as } = session;
+  const environment = await developmentEnvironment(base, session, options.ca);
+  if (typeof environment === 'string') return environment;
   const group = await call(`${base}/api/v1/environments/${environment.id}/agent-groups`, {
     method: 'POST',
     headers: as,
@@ -109,6 +104,23 @@ export async function prepareDevAgent(options: {
   if (token.status !== 201 || !enrolmentToken)
     return `creating an enrolment token failed (${token.status})`;
   return { groupId, enrolmentToken };
+}
+
+/**
+ * The environment `pnpm dev` works in — the local agent's group and the demo project both:
+ * the one named like "development", else the first.
+ */
+export async function developmentEnvironment(
+  base: string,
+  session: AdminSession,
+  ca?: string,
+): Promise<{ id: string; name: string } | string> {
+  const environments = await call(`${base}/api/v1/organizations/${session.orgId}/environments`, {
+    headers: session.as,
+    ...(ca ? { ca } : {}),
+  });
+  const list = environments.body as Array<{ id: string; name: string }>;
+  return list.find((e) => /dev/i.test(e.name)) ?? list[0] ?? 'the organization has no environment';
 }
 
 export interface AdminSession {

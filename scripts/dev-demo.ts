@@ -14,7 +14,7 @@ import { join, relative } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { parseProjectFolder } from '@weft/project';
-import { call, signIn, type AdminSession } from './dev-agent.js';
+import { call, developmentEnvironment, signIn, type AdminSession } from './dev-agent.js';
 
 export const DEMO_BUCKET = 'weft-demo';
 const DEMO_DATABASE = 'weft_demo';
@@ -128,14 +128,8 @@ export async function loadDemo(options: DemoOptions): Promise<{ environmentId: s
   const session = await signIn(base, options.admin, options.ca);
   if (typeof session === 'string') return session;
   const example = join(options.root, 'examples', 'orders-sync');
-  const environments = await call(`${base}/api/v1/organizations/${session.orgId}/environments`, {
-    headers: session.as,
-    ...tls,
-  });
-  const environment = (environments.body as Array<{ id: string; name: string }>).find((e) =>
-    /dev/i.test(e.name),
-  );
-  if (!environment) return 'the organization has no development environment';
+  const environment = await developmentEnvironment(base, session, options.ca);
+  if (typeof environment === 'string') return environment;
   const at = (path: string) => `${base}/api/v1/environments/${environment.id}${path}`;
 
   const warehouseUrl = await ensureWarehouse(

@@ -1,13 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import {
-  BadRequestException,
   Controller,
   Get,
   Headers,
   HttpException,
   HttpStatus,
   Inject,
-  NotFoundException,
   Param,
   Query,
   Res,
@@ -17,6 +15,7 @@ import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { ActivityDetailV1 } from '@weft/log-schema';
 import { RequireAction } from '@weft/server-kit';
 import { apiV1 } from '../http/api-path.js';
+import { refusal } from '../http/domain-errors.js';
 import { Actor, type RequestActor } from '../http/request-actor.js';
 import { ActivityError } from './activity-error.js';
 import { parseListQuery, parseStreamQuery } from './activity-filters.js';
@@ -25,18 +24,13 @@ import { ActivityStreams } from './activity-streams.js';
 
 /** The one place ActivityError becomes HTTP; a new code fails to compile until it is mapped here. */
 function toHttp(error: ActivityError): HttpException {
-  const body = {
-    code: error.code,
-    message: error.message,
-    ...(error.field === undefined ? {} : { details: { field: error.field } }),
-  };
   switch (error.code) {
     case 'ACTIVITY_FILTER_INVALID':
-      return new BadRequestException(body);
+      return refusal(error, HttpStatus.BAD_REQUEST);
     case 'NOT_FOUND':
-      return new NotFoundException(body);
+      return refusal(error, HttpStatus.NOT_FOUND);
     case 'ACTIVITY_STREAMS_EXCEEDED':
-      return new HttpException(body, HttpStatus.TOO_MANY_REQUESTS);
+      return refusal(error, HttpStatus.TOO_MANY_REQUESTS);
   }
 }
 

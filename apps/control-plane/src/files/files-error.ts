@@ -1,4 +1,4 @@
-import { HttpException } from '@nestjs/common';
+import { refusal } from '../http/domain-errors.js';
 
 const FILES_ERROR = Symbol.for('weft.control-plane.files-error');
 
@@ -44,13 +44,6 @@ export async function answerFiles<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     if (!FilesError.is(error)) throw error;
-    throw new HttpException(
-      {
-        code: error.code,
-        message: error.message,
-        ...(error.field === undefined ? {} : { details: { field: error.field } }),
-      },
-      FILES_ERROR_STATUS[error.code],
-    );
+    throw refusal(error, FILES_ERROR_STATUS[error.code]);
   }
 }

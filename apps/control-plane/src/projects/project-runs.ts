@@ -72,41 +72,43 @@ export class ProjectRuns {
     finished: { runId: string; status: 'succeeded' | 'failed' | 'cancelled' },
   ): Promise<string[]> {
     if (finished.status === 'cancelled') return [];
+    // Every finished run passes here (the event consumer's hot path): what decides whether
+    // anything follows — the step's list for this outcome, at the deployed revision — is read
+    // first and alone; the chain's depth and size only when there is something to start.
     const [run] = await selectRows<{
       environment_id: string;
       project_id: string | null;
       revision: number | null;
-      operation_id: string;
       submitted_by: string | null;
-      chain_depth: number;
-      root_id: string;
+      next: string[] | null;
     }>(
+      tx,
+      `SELECT r.environment_id, r.project_id, r.revision, r.submitted_by,
+              CASE WHEN p.deployed_revision = r.revision
+                   THEN v.document -> 'operations' -> r.operation_id -> $3::text END AS next
+       FROM runs r
+       LEFT JOIN projects p ON p.org_id = r.org_id AND p.id = r.project_id
+       LEFT JOIN project_revisions v ON v.project_id = r.project_id AND v.revision = r.revision
+       WHERE r.org_id = $1 AND r.id = $2`,
+      [tx.orgId, finished.runId, finished.status === 'succeeded' ? 'onSuccess' : 'onFailure'],
+    );
+    if (run === undefined || run.project_id === null || run.revision === null) return [];
+    const next = run.next ?? [];
+    if (next.length === 0) return [];
+    const [chain] = await selectRows<{ depth: number; root_id: string }>(
       tx,
       `WITH RECURSIVE chain(id, parent, depth) AS (
          SELECT id, parent_run_id, 0 FROM runs WHERE id = $2 AND org_id = $1
          UNION ALL
          SELECT r.id, r.parent_run_id, c.depth + 1 FROM runs r JOIN chain c ON r.id = c.parent
-         WHERE c.depth < ${MAX_CHAIN_DEPTH + 1})
-       SELECT r.environment_id, r.project_id, r.revision, r.operation_id, r.submitted_by,
-              (SELECT max(depth) FROM chain) AS chain_depth,
-              (SELECT id FROM chain ORDER BY depth DESC LIMIT 1) AS root_id
-       FROM runs r WHERE r.id = $2 AND r.org_id = $1`,
+         WHERE r.org_id = $1 AND c.depth < ${MAX_CHAIN_DEPTH + 1})
+       SELECT depth, id AS root_id FROM chain ORDER BY depth DESC LIMIT 1`,
       [tx.orgId, finished.runId],
     );
-    if (run === undefined || run.project_id === null || run.revision === null) return [];
-    if (run.chain_depth >= MAX_CHAIN_DEPTH) return [];
-    const [project] = await selectRows<{ deployed_revision: number | null }>(
-      tx,
-      `SELECT deployed_revision FROM projects WHERE org_id = $1 AND id = $2`,
-      [tx.orgId, run.project_id],
-    );
-    if (project?.deployed_revision !== run.revision) return [];
-    const { document } = await findRevision(tx, run.project_id, run.revision);
-    const step = document.operations?.[run.operation_id];
-    const next = (finished.status === 'succeeded' ? step?.onSuccess : step?.onFailure) ?? [];
+    if (chain === undefined || chain.depth >= MAX_CHAIN_DEPTH) return [];
     const started: string[] = [];
     const notes: string[] = [];
-    let chained = next.length === 0 ? 0 : await chainedRuns(tx, run.root_id);
+    let chained = await chainedRuns(tx, chain.root_id);
     for (const operationName of next) {
       if (chained >= this.limits.maxChainRuns) {
         notes.push(

@@ -4,7 +4,6 @@ import {
   ForbiddenException,
   Get,
   HttpCode,
-  HttpException,
   Inject,
   Param,
   Post,
@@ -18,6 +17,7 @@ import { RequireAction } from '@weft/server-kit';
 import type { TestTransformResult } from '@weft/transform';
 import { ProjectError } from '@weft/project';
 import { apiV1 } from '../http/api-path.js';
+import { refusal } from '../http/domain-errors.js';
 import { RunError } from '../runs/operation.js';
 import { Actor, type RequestActor } from '../http/request-actor.js';
 import { Deployments, type DeploymentView } from './deployments.js';
@@ -49,21 +49,7 @@ export async function answer<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (caught) {
     const error = asProjectsError(caught);
-    throw new HttpException(
-      {
-        code: error.code,
-        message: error.message,
-        ...(error.problems === undefined && error.field === undefined
-          ? {}
-          : {
-              details: {
-                ...(error.field === undefined ? {} : { field: error.field }),
-                ...(error.problems === undefined ? {} : { problems: error.problems }),
-              },
-            }),
-      },
-      PROJECTS_ERROR_STATUS[error.code],
-    );
+    throw refusal(error, PROJECTS_ERROR_STATUS[error.code]);
   }
 }
 
