@@ -1,7 +1,7 @@
 import type { Logger } from '@weft/log-schema';
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { ActivitySettings } from '../config/activity-settings.js';
-import { TENANT_ROLE } from '../database/migrations/1764200000000-tenant-isolation.js';
+import { isolateTenantTable } from '../database/migrations/1764200000000-tenant-isolation.js';
 import {
   ACTIVITY_DETAILS,
   ACTIVITY_LOG,
@@ -30,7 +30,6 @@ export interface MaintenanceReport {
 const LOCK = `hashtext('weft.activity.maintenance')`;
 const HOUR_MS = 3_600_000;
 const RUN_DELETE_BATCH = 5000;
-const CURRENT_ORG = `NULLIF(current_setting('weft.org_id', true), '')::uuid`;
 
 /**
  * Keeps the activity tables' day partitions in shape, for the whole installation (not per
@@ -237,11 +236,7 @@ export class PartitionMaintenance {
     await runner.query(
       `ALTER TABLE ${table.table} ATTACH PARTITION ${name} FOR VALUES FROM ('${range[0]}') TO ('${range[1]}')`,
     );
-    await runner.query(`ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY`);
-    await runner.query(
-      `CREATE POLICY tenant_isolation ON ${name} TO ${TENANT_ROLE}
-       USING (org_id = ${CURRENT_ORG}) WITH CHECK (org_id = ${CURRENT_ORG})`,
-    );
+    await isolateTenantTable(runner, name);
     return moved.n;
   }
 

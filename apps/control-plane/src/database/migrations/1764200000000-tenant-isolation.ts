@@ -24,6 +24,25 @@ export const TENANT_TABLES: ReadonlyArray<{ table: string; orgColumn: string }> 
 // NULL when unset (or empty), so an unscoped transaction matches no row rather than failing.
 const CURRENT_ORG = `NULLIF(current_setting('weft.org_id', true), '')::uuid`;
 
+/**
+ * Puts a table with an `org_id` column under row-level security for the tenant role (its rows
+ * visible and writable only in their organization's transactions) and grants it `privileges`
+ * (none: a partition, reached only through its parent). Every tenant table of a later
+ * migration, and each activity-log partition, goes through here.
+ */
+export async function isolateTenantTable(
+  db: { query(text: string): Promise<unknown> },
+  table: string,
+  privileges?: string,
+): Promise<void> {
+  await db.query(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`);
+  await db.query(
+    `CREATE POLICY tenant_isolation ON ${table} TO ${TENANT_ROLE}
+     USING (org_id = ${CURRENT_ORG}) WITH CHECK (org_id = ${CURRENT_ORG})`,
+  );
+  if (privileges !== undefined) await db.query(`GRANT ${privileges} ON ${table} TO ${TENANT_ROLE}`);
+}
+
 export class TenantIsolation1764200000000 implements MigrationInterface {
   name = 'TenantIsolation1764200000000';
 

@@ -1,7 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { TENANT_ROLE } from './1764200000000-tenant-isolation.js';
+import { isolateTenantTable } from './1764200000000-tenant-isolation.js';
 
-const CURRENT_ORG = `NULLIF(current_setting('weft.org_id', true), '')::uuid`;
 export const PROJECT_TABLES = [
   'projects',
   'project_revisions',
@@ -90,14 +89,11 @@ export class Projects1765300000000 implements MigrationInterface {
     // which belongs to the installation's organization; a run checks the group when submitted.
     await db.query(`ALTER TABLE environments ADD COLUMN run_group_id uuid`);
     for (const table of PROJECT_TABLES) {
-      await db.query(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`);
-      await db.query(
-        `CREATE POLICY tenant_isolation ON ${table} TO ${TENANT_ROLE}
-         USING (org_id = ${CURRENT_ORG}) WITH CHECK (org_id = ${CURRENT_ORG})`,
+      await isolateTenantTable(
+        db,
+        table,
+        table === 'project_revisions' ? 'SELECT, INSERT, DELETE' : 'SELECT, INSERT, UPDATE, DELETE',
       );
-      const privileges =
-        table === 'project_revisions' ? 'SELECT, INSERT, DELETE' : 'SELECT, INSERT, UPDATE, DELETE';
-      await db.query(`GRANT ${privileges} ON ${table} TO ${TENANT_ROLE}`);
     }
   }
 

@@ -1,7 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { TENANT_ROLE } from './1764200000000-tenant-isolation.js';
+import { isolateTenantTable } from './1764200000000-tenant-isolation.js';
 
-const CURRENT_ORG = `NULLIF(current_setting('weft.org_id', true), '')::uuid`;
 export const ACTIVITY_TABLES = ['activity_log', 'activity_details'] as const;
 
 const RUN_STATUSES = `'pending', 'running', 'succeeded', 'failed', 'cancelled'`;
@@ -125,12 +124,7 @@ export class ActivityLog1765400000000 implements MigrationInterface {
       ) PARTITION BY RANGE (at)`);
 
     for (const table of ACTIVITY_TABLES) {
-      await db.query(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`);
-      await db.query(
-        `CREATE POLICY tenant_isolation ON ${table} TO ${TENANT_ROLE}
-         USING (org_id = ${CURRENT_ORG}) WITH CHECK (org_id = ${CURRENT_ORG})`,
-      );
-      await db.query(`GRANT SELECT, INSERT, UPDATE ON ${table} TO ${TENANT_ROLE}`);
+      await isolateTenantTable(db, table, 'SELECT, INSERT, UPDATE');
       await this.#partition(db, table, `${table}_default`, 'DEFAULT');
       const today = Date.UTC(
         new Date().getUTCFullYear(),
@@ -165,11 +159,7 @@ export class ActivityLog1765400000000 implements MigrationInterface {
 
   async #partition(db: QueryRunner, table: string, name: string, bounds: string): Promise<void> {
     await db.query(`CREATE TABLE ${name} PARTITION OF ${table} ${bounds}`);
-    await db.query(`ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY`);
-    await db.query(
-      `CREATE POLICY tenant_isolation ON ${name} TO ${TENANT_ROLE}
-       USING (org_id = ${CURRENT_ORG}) WITH CHECK (org_id = ${CURRENT_ORG})`,
-    );
+    await isolateTenantTable(db, name);
   }
 
   async down(db: QueryRunner): Promise<void> {

@@ -1,7 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { TENANT_ROLE } from './1764200000000-tenant-isolation.js';
+import { isolateTenantTable } from './1764200000000-tenant-isolation.js';
 
-const CURRENT_ORG = `NULLIF(current_setting('weft.org_id', true), '')::uuid`;
 export const PROJECT_FILE_TABLES = ['project_files'] as const;
 
 /**
@@ -35,14 +34,9 @@ export class ProjectFiles1765500000000 implements MigrationInterface {
     // Whether another environment of the organization still uses an object.
     await db.query(`CREATE INDEX project_files_object_idx ON project_files (org_id, sha256)`);
     for (const table of PROJECT_FILE_TABLES) {
-      await db.query(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`);
-      await db.query(
-        `CREATE POLICY tenant_isolation ON ${table} TO ${TENANT_ROLE}
-         USING (org_id = ${CURRENT_ORG}) WITH CHECK (org_id = ${CURRENT_ORG})`,
-      );
       // A file is immutable for requests: uploaded, read, deleted; only the key rotation (as the
       // schema owner) rewrites its wrapped key.
-      await db.query(`GRANT SELECT, INSERT, DELETE ON ${table} TO ${TENANT_ROLE}`);
+      await isolateTenantTable(db, table, 'SELECT, INSERT, DELETE');
     }
   }
 
