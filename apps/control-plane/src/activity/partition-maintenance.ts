@@ -146,7 +146,14 @@ export class PartitionMaintenance {
     } finally {
       await runner.release();
     }
-    if (report.created.length + report.dropped.length + report.moved + report.expired > 0) {
+    if (
+      report.created.length +
+        report.dropped.length +
+        report.moved +
+        report.expired +
+        report.deletedRuns >
+      0
+    ) {
       this.logger.info('activity log partitions maintained', {
         created: report.created,
         dropped: report.dropped,

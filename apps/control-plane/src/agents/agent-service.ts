@@ -110,8 +110,9 @@ export class AgentService {
     }
     let bytes = encoder.encode(JSON.stringify(reply));
     // An answer NATS cannot carry must not throw here (nothing awaits this handler): the caller
-    // gets a refusal it can report instead.
-    if (bytes.length > this.nats.info!.max_payload) {
+    // gets a refusal it can report instead. (Only a run's sealed secrets can grow this large.)
+    const maxPayload = this.nats.info?.max_payload ?? 1024 * 1024;
+    if (bytes.length > maxPayload) {
       this.logger.warn('agent service answer too large for NATS', {
         subject: message.subject,
         bytes: bytes.length,
@@ -121,7 +122,7 @@ export class AgentService {
           ok: false,
           error: {
             code: 'SECRETS_TOO_LARGE',
-            message: `the answer is ${bytes.length} bytes, more than NATS carries (${this.nats.info!.max_payload}): store fewer or smaller secrets for this operation`,
+            message: `the answer is ${bytes.length} bytes, more than NATS carries (${maxPayload}): store fewer or smaller secrets for this operation`,
           },
         }),
       );

@@ -105,11 +105,18 @@ export class ProjectRuns {
        SELECT depth, id AS root_id FROM chain ORDER BY depth DESC LIMIT 1`,
       [tx.orgId, finished.runId],
     );
-    if (chain === undefined || chain.depth >= MAX_CHAIN_DEPTH) return [];
+    if (chain === undefined) return [];
     const started: string[] = [];
     const notes: string[] = [];
-    let chained = await chainedRuns(tx, chain.root_id);
-    for (const operationName of next) {
+    // At the depth limit nothing more starts, and the finished run says so.
+    const tooDeep = chain.depth >= MAX_CHAIN_DEPTH;
+    if (tooDeep) {
+      notes.push(
+        `this chain is ${MAX_CHAIN_DEPTH} runs deep, its limit: ${next.join(', ').slice(0, 300)} not started`,
+      );
+    }
+    let chained = tooDeep ? 0 : await chainedRuns(tx, chain.root_id);
+    for (const operationName of tooDeep ? [] : next) {
       if (chained >= this.limits.maxChainRuns) {
         notes.push(
           `this chain has started ${this.limits.maxChainRuns} runs, its limit: ${operationName} (and any later one of this step) was not started`,
